@@ -1,0 +1,177 @@
+"""Aggregation: syndicated copies become one source, the same claim across articles one finding.
+
+Both steps find candidate pairs through an inverted index (shared shingles, shared
+rare words) rather than comparing everything with everything, so that the cost grows
+with the number of real near-duplicates, not with the square of the corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from briefing.grounding import negations_in, normalise, numbers_in
+from briefing.schemas import Article, Claim, Finding
+
+# Share of the shorter article's shingles found in the longer one for a syndicated copy.
+SYNDICATION_MIN_CONTAINMENT = 0.6
+SHINGLE_WORDS = 5
+# Two claims state the same thing at or above this rapidfuzz token_sort_ratio.
+SAME_CLAIM_MIN_SCORE = 82.0
+# A word shared by more claims than this says nothing about whether two claims match.
+MAX_BLOCK_SIZE = 400
+
+_STOPWORDS = frozenset(
+    """the a an and or of to in on for with by from at as that this these those is are was were
+    be been has have had it its their his her they he she which who whom would could should
+    will not no but also than then there after before about into over under said says""".split()
+)
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+@dataclass(frozen=True)
+class SyndicationGroups:
+    """Article id -> group number (1-based); articles in one group count as one source."""
+
+    group_of: dict[str, int]
+
+    def count(self, article_ids: Iterable[str]) -> int:
+        return len({self.group_of[a] for a in article_ids})
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", normalise(text).text.lower())
+
+
+def group_syndicated(articles: list[Article]) -> SyndicationGroups:
+    shingles = []
+    for article in articles:
+        words = _words(article.text)
+        shingles.append(
+            {hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)}
+            or {hash(tuple(words))}
+        )
+    index: dict[int, list[int]] = defaultdict(list)
+    for position, article_shingles in enumerate(shingles):
+        # A sample of the shingles is enough to find candidates; containment is then exact.
+        for shingle in article_shingles:
+            if shingle % 4 == 0:
+                index[shingle].append(position)
+    sets = _UnionFind(len(articles))
+    checked: set[tuple[int, int]] = set()
+    for members in index.values():
+        if len(members) > MAX_BLOCK_SIZE:
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if (a, b) in checked:
+                    continue
+                checked.add((a, b))
+                shared = len(shingles[a] & shingles[b])
+                if shared / min(len(shingles[a]), len(shingles[b])) >= SYNDICATION_MIN_CONTAINMENT:
+                    sets.union(a, b)
+    roots: dict[int, int] = {}
+    group_of = {}
+    for position, article in enumerate(articles):
+        root = sets.find(position)
+        group_of[article.article_id] = roots.setdefault(root, len(roots) + 1)
+    return SyndicationGroups(group_of)
+
+
+def same_claim(a: str, b: str) -> bool:
+    """Offline test that two statements say the same thing: close wording, same numbers, same polarity."""
+    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or negations_in(a) != negations_in(b):
+        return False
+    return fuzz.token_sort_ratio(normalise(a).text.lower(), normalise(b).text.lower()) >= SAME_CLAIM_MIN_SCORE
+
+
+def merge_findings(
+    claims: list[Claim],
+    articles: dict[str, Article],
+    groups: SyndicationGroups,
+) -> list[Finding]:
+    """Merge claims that state the same thing into findings, ordered on a timeline."""
+    keys = [set(w for w in _words(c.statement) if w not in _STOPWORDS and len(w) > 2) for c in claims]
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, words in enumerate(keys):
+        for word in words:
+            index[word].append(position)
+    sets = _UnionFind(len(claims))
+    shared_words: dict[tuple[int, int], int] = defaultdict(int)
+    for members in index.values():
+        if len(members) > MAX_BLOCK_SIZE:
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                shared_words[(a, b)] += 1
+    for (a, b), shared in shared_words.items():
+        if shared * 2 >= min(len(keys[a]), len(keys[b])) and same_claim(
+            claims[a].statement, claims[b].statement
+        ):
+            sets.union(a, b)
+    clusters: dict[int, list[Claim]] = defaultdict(list)
+    for position, claim in enumerate(claims):
+        clusters[sets.find(position)].append(claim)
+    findings = [_finding(members, articles, groups) for members in clusters.values()]
+    findings.sort(key=timeline_key)
+    return findings
+
+
+def timeline_key(finding: Finding) -> tuple[int, dt.date, dt.date, float, str]:
+    """Event date, then publication date; undated last; most salient first on a tie."""
+    when = finding.event_date or finding.published
+    return (
+        when is None,
+        when or dt.date.max,
+        finding.published or dt.date.max,
+        -finding.salience,
+        finding.finding_id,
+    )
+
+
+def _finding(members: list[Claim], articles: dict[str, Article], groups: SyndicationGroups) -> Finding:
+    def published(claim: Claim) -> dt.date:
+        return articles[claim.article_id].published or dt.date.max
+
+    members = sorted(members, key=lambda c: (published(c), -c.salience, c.claim_id))
+    lead = max(members, key=lambda c: c.salience)
+    dates = [articles[c.article_id].published for c in members if articles[c.article_id].published]
+    event_dates = [c.event_date for c in members if c.event_date]
+    digest = hashlib.sha1("|".join(sorted(c.claim_id for c in members)).encode()).hexdigest()[:8]
+    actors: list[str] = []
+    for claim in members:
+        actors.extend(a for a in claim.actors if a not in actors)
+    return Finding(
+        finding_id=f"f-{digest}",
+        statement=lead.statement,
+        claims=members,
+        claim_type=lead.claim_type,
+        attribution=lead.attribution,
+        speaker=lead.speaker,
+        actors=actors,
+        event_date=min(event_dates) if event_dates else None,
+        published=min(dates) if dates else None,
+        independent_sources=groups.count(c.article_id for c in members),
+        salience=max(c.salience for c in members) + len(members) - 1,
+    )

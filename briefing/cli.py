@@ -1,0 +1,160 @@
+"""The command line: parse, call the library, print. The only module that knows about the terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from briefing import config
+from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError
+from briefing.pipeline import generate as generate_brief
+from briefing.render import citation_table_rows, citations_csv, citations_markdown
+from briefing.review import load_brief, recheck_citations
+
+app = typer.Typer(
+    name="briefing",
+    help="Turn a folder of news articles into a dated situation brief with verbatim citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _date(option: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigurationError(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
+
+
+@app.command()
+def generate(
+    since: Annotated[str, typer.Option(help="First publication date to include (YYYY-MM-DD).")],
+    until: Annotated[
+        str | None, typer.Option(help="Last publication date (default: the newest article's).")
+    ] = None,
+    corpus: Annotated[Path, typer.Option(help="Folder of articles.")] = config.DEFAULT_CORPUS,
+    out: Annotated[Path, typer.Option(help="Folder the brief is written to.")] = config.DEFAULT_OUT,
+    format: Annotated[str, typer.Option(help="Comma-separated: md, json, html.")] = "md,json",
+    extractor: Annotated[
+        str, typer.Option(help="auto (llm when an API is configured), llm or offline.")
+    ] = "auto",
+    model: Annotated[str | None, typer.Option(help="Model name (default: BRIEFING_MODEL).")] = None,
+    undated: Annotated[str, typer.Option(help="include or exclude undated articles.")] = "include",
+) -> None:
+    """Write the brief for a period and print the paths of the files written.
+
+    Example:
+
+        briefing generate --since 2025-02-01 --format md,json,html
+    """
+    since_date = _date("--since", since)
+    assert since_date is not None
+    result = generate_brief(
+        since_date,
+        _date("--until", until),
+        corpus=corpus,
+        out=out,
+        formats=config.parse_formats(format),
+        extractor=extractor,
+        model=model,
+        undated=undated,
+    )
+    for problem in result.warnings:
+        err.print(f"warning: {problem}", markup=False)
+    for problem in result.skipped:
+        err.print(f"skipped {problem}", markup=False)
+    stats = result.stats
+    err.print(
+        f"{len(result.brief.sources)} articles in the period ({stats.extracted} extracted,"
+        f" {stats.cached} from the store), {result.excluded} outside it,"
+        f" {len(result.skipped)} file(s) skipped; {len(result.brief.citations)} citations,"
+        f" {sum(not c.verified for c in result.brief.citations)} unverified",
+        markup=False,
+    )
+    for path in result.paths:
+        typer.echo(str(path))
+
+
+@app.command()
+def citations(
+    brief_file: Annotated[Path, typer.Argument(metavar="BRIEF.json", help="A brief's JSON file.")],
+    format: Annotated[str, typer.Option(help="table, md or csv.")] = "table",
+    unverified: Annotated[bool, typer.Option("--unverified", help="Only rows that fail the check.")] = False,
+) -> None:
+    """Print a brief's citation table, each quote checked again against its source file.
+
+    Example:
+
+        briefing citations briefs/brief-2025-02-01_2025-05-28.json --format csv
+    """
+    if format not in ("table", "md", "csv"):
+        raise ConfigurationError(f"--format must be table, md or csv, not {format!r}")
+    brief = load_brief(brief_file)
+    rows, checked = recheck_citations(brief)
+    if not checked:
+        err.print(
+            f"warning: corpus {brief.corpus} not found; showing the verification recorded in the brief",
+            markup=False,
+        )
+    if unverified:
+        rows = [row for row in rows if not row.verified]
+    if format == "csv":
+        typer.echo(citations_csv(rows), nl=False)
+    elif format == "md":
+        typer.echo(citations_markdown(rows))
+    else:
+        headers, cells = citation_table_rows(rows)
+        table = Table(*headers, show_lines=True)
+        for row in cells:
+            table.add_row(*row)
+        Console(highlight=False).print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one place turns errors into messages and exit codes."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.exceptions.Abort:
+        err.print("briefing: interrupted; finished work is kept in the store", markup=False)
+        return 130
+    except click.ClickException as error:
+        err.print(f"briefing: {error.format_message()}", markup=False)
+        return EXIT_USAGE
+    except BriefingError as error:
+        if config.debug_enabled():
+            traceback.print_exc()
+        err.print(f"briefing: {error}", markup=False)
+        return error.exit_code
+    except KeyboardInterrupt:
+        err.print("briefing: interrupted; finished work is kept in the store", markup=False)
+        return 130
+    except Exception as error:  # a bug: say so in one line unless debugging
+        if config.debug_enabled():
+            raise
+        err.print(
+            f"briefing: unexpected error: {type(error).__name__}: {error}"
+            " (set BRIEFING_DEBUG=1 to see the traceback)",
+            markup=False,
+        )
+        return EXIT_FAILED
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+

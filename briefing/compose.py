@@ -1,0 +1,217 @@
+"""Composition: findings become the brief's sections, and the brief gets its sources and citations.
+
+`compose_offline` is the deterministic templated composer; whichever composer writes
+the sections, `assemble_brief` numbers the sources, attaches every citation with its
+offsets and checks each quote against the raw text once more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from briefing.aggregate import SyndicationGroups
+from briefing.grounding import verify_evidence
+from briefing.schemas import (
+    Article,
+    Brief,
+    BriefCitation,
+    BriefItem,
+    BriefSection,
+    BriefSource,
+    CitationRow,
+    ExtractorInfo,
+    Finding,
+    Period,
+)
+
+KEY_DEVELOPMENTS = "Key developments"
+POSITIONS = "Positions by actor"
+UNDATED_REPORTS = "Undated reports"
+# A brief, not a transcript: the offline composer keeps this many findings at most.
+MAX_FINDINGS = 36
+_POSITION_TYPES = ("statement", "position")
+
+
+@dataclass
+class BriefContext:
+    """What a composer needs besides the findings."""
+
+    period: Period
+    articles: list[Article]  # every article in the period, cited or not
+    groups: SyndicationGroups
+    extractor: ExtractorInfo
+    corpus: str
+    notes: list[str] = field(default_factory=list)
+
+    def article(self, article_id: str) -> Article:
+        return next(a for a in self.articles if a.article_id == article_id)
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    finding: Finding
+    text: str
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedSection:
+    heading: str
+    items: list[PlannedItem]
+
+
+def compose_offline(findings: list[Finding], context: BriefContext) -> tuple[str, list[PlannedSection]]:
+    """A templated overview and sections: a dated timeline, positions by actor, undated reports."""
+    kept = sorted(findings, key=lambda f: -f.salience)[:MAX_FINDINGS]
+    kept_ids = {f.finding_id for f in kept}
+    ordered = [f for f in findings if f.finding_id in kept_ids]  # keep timeline order
+    positions: dict[str, list[Finding]] = defaultdict(list)
+    timeline, undated = [], []
+    for finding in ordered:
+        actor = _position_holder(finding)
+        if actor:
+            positions[actor].append(finding)
+        elif finding.event_date or finding.published:
+            timeline.append(finding)
+        else:
+            undated.append(finding)
+    sections = [
+        PlannedSection(KEY_DEVELOPMENTS, [PlannedItem(f, f.statement) for f in timeline]),
+        PlannedSection(
+            POSITIONS,
+            [
+                PlannedItem(f, f.statement, actor)
+                for actor in sorted(positions, key=lambda a: (-len(positions[a]), a))
+                for f in positions[actor]
+            ],
+        ),
+        PlannedSection(UNDATED_REPORTS, [PlannedItem(f, f.statement) for f in undated]),
+    ]
+    return _overview(ordered, context), [s for s in sections if s.items]
+
+
+def _position_holder(finding: Finding) -> str | None:
+    if finding.claim_type not in _POSITION_TYPES:
+        return None
+    if finding.speaker and not re.search(r"\b(?:sources?|officials?|insider)\b", finding.speaker):
+        return finding.speaker
+    return finding.actors[0] if finding.actors else None
+
+
+def _overview(findings: list[Finding], context: BriefContext) -> str:
+    dated = sorted(a.published for a in context.articles if a.published)
+    undated = sum(1 for a in context.articles if not a.published)
+    independent = len(set(context.groups.group_of[a.article_id] for a in context.articles))
+    corroborated = sum(1 for f in findings if f.independent_sources > 1)
+    span = f"published {dated[0]} to {dated[-1]}" if dated else "none of them dated"
+    parts = [
+        f"{len(context.articles)} sources ({independent} independent), {span}",
+        f"{undated} undated" if undated and dated else "",
+    ]
+    text = "; ".join(p for p in parts if p) + f". {len(findings)} findings"
+    text += f", {corroborated} reported by more than one independent source." if corroborated else "."
+    return text
+
+
+def brief_title(findings: list[Finding]) -> str:
+    mentions = Counter(actor for f in findings for actor in f.actors[:3])
+    top = [actor for actor, _ in mentions.most_common(3)]
+    return "Situation brief: " + (", ".join(top) if top else "news digest")
+
+
+def assemble_brief(
+    title: str,
+    overview: str,
+    sections: list[PlannedSection],
+    context: BriefContext,
+    as_of: dt.date,
+) -> Brief:
+    """Number the sources, attach citations and build the citation table."""
+    ordered = sorted(context.articles, key=lambda a: (a.published is None, a.published or dt.date.max, a.path))
+    number = {a.article_id: n for n, a in enumerate(ordered, start=1)}
+    by_id = {a.article_id: a for a in ordered}
+    brief_sections = []
+    rows: list[CitationRow] = []
+    cited: set[str] = set()
+    for section in sections:
+        items = []
+        for planned in section.items:
+            citations = []
+            for claim in planned.finding.claims:
+                article = by_id[claim.article_id]
+                cited.add(article.article_id)
+                for evidence in claim.evidence:
+                    citations.append(
+                        BriefCitation(
+                            source=number[article.article_id],
+                            claim_id=claim.claim_id,
+                            quote=evidence.quote,
+                            start=evidence.start,
+                            end=evidence.end,
+                        )
+                    )
+                    rows.append(
+                        CitationRow(
+                            finding_id=planned.finding.finding_id,
+                            claim_id=claim.claim_id,
+                            source=number[article.article_id],
+                            article_id=article.article_id,
+                            path=article.path,
+                            outlet=article.outlet,
+                            published=article.published,
+                            quote=evidence.quote,
+                            start=evidence.start,
+                            end=evidence.end,
+                            verified=verify_evidence(evidence, article.raw_text),
+                        )
+                    )
+            finding = planned.finding
+            when = finding.event_date or finding.published
+            items.append(
+                BriefItem(
+                    text=planned.text,
+                    event_date=finding.event_date,
+                    date_label=(
+                        f"{finding.event_date}" if finding.event_date
+                        else f"reported {when}" if when else "undated"
+                    ),
+                    finding_id=finding.finding_id,
+                    actor=planned.actor,
+                    independent_sources=finding.independent_sources,
+                    citations=citations,
+                )
+            )
+        brief_sections.append(BriefSection(heading=section.heading, items=items))
+    sources = [
+        BriefSource(
+            id=number[a.article_id],
+            article_id=a.article_id,
+            path=a.path,
+            title=a.title,
+            outlet=a.outlet,
+            published=a.published,
+            date_source=a.date_source,
+            syndication_group=context.groups.group_of[a.article_id],
+            cited=a.article_id in cited,
+        )
+        for a in ordered
+    ]
+    words = len(title.split()) + len(overview.split()) + sum(
+        len(item.text.split()) for s in brief_sections for item in s.items
+    )
+    return Brief(
+        title=title,
+        as_of=as_of,
+        period=context.period,
+        extractor=context.extractor,
+        overview=overview,
+        notes=context.notes,
+        sources=sources,
+        sections=brief_sections,
+        citations=rows,
+        corpus=context.corpus,
+        word_count=words,
+    )

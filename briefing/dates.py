@@ -1,0 +1,107 @@
+"""Event dates named in a sentence, resolved against the article's publication date.
+
+Deterministic on purpose: nothing here depends on today's date, the locale or the
+time zone, so a brief made twice from the same articles is the same brief.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from briefing.schemas import DatePrecision
+
+_WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
+_MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): index for index, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ISO_RE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
+_MONTH_DAY_RE = re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?\b", re.I)
+_DAY_MONTH_RE = re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?\b", re.I)
+_MONTH_YEAR_RE = re.compile(r"\bin\s+" + _MONTH + r"\s+(?P<year>\d{4})\b", re.I)
+_WEEKDAY_RE = re.compile(
+    r"\b(?P<last>last\s+|next\s+|this\s+)?(?P<weekday>"
+    + "|".join(_WEEKDAYS)
+    + r")(?:['’]s)?\b",
+    re.I,
+)
+_RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+_RELATIVE_RE = re.compile(r"\b(yesterday|today|tomorrow)\b", re.I)
+
+
+def parse_iso_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def resolve_event_date(
+    sentence: str, published: dt.date | None, *, future: bool = False
+) -> tuple[dt.date | None, DatePrecision | None]:
+    """The first date the sentence names, or (None, None).
+
+    A weekday or a month-day without a year is resolved against the publication date:
+    the nearest such day before it for past events, after it for planned ones.
+    """
+    match = _ISO_RE.search(sentence)
+    if match:
+        found = parse_iso_date(match.group(0))
+        if found:
+            return found, "day"
+    for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
+        match = pattern.search(sentence)
+        if match:
+            found = _month_day(match, published, future)
+            if found:
+                return found, "day"
+    match = _MONTH_YEAR_RE.search(sentence)
+    if match:
+        return dt.date(int(match.group("year")), _MONTHS[match.group("month").lower()], 1), "month"
+    if published is None:
+        return None, None
+    match = _RELATIVE_RE.search(sentence)
+    if match:
+        return published + dt.timedelta(days=_RELATIVE_DAYS[match.group(1).lower()]), "day"
+    match = _WEEKDAY_RE.search(sentence)
+    if match:
+        modifier = (match.group("last") or "").strip().lower()
+        ahead = modifier == "next" or (future and modifier != "last")
+        return _nearest_weekday(published, _WEEKDAYS[match.group("weekday").lower()], ahead), "day"
+    return None, None
+
+
+def _month_day(match: re.Match[str], published: dt.date | None, future: bool) -> dt.date | None:
+    month = _MONTHS[match.group("month").lower().rstrip(".")]
+    day = int(match.group("day"))
+    year_text = match.group("year")
+    if year_text:
+        year = int(year_text)
+    elif published is not None:
+        year = published.year
+        candidate = _safe_date(year, month, day)
+        # "on December 30" in a January article is last year's; "on January 3" in a
+        # December article announcing a plan is next year's.
+        if candidate and not future and candidate > published + dt.timedelta(days=31):
+            year -= 1
+        elif candidate and future and candidate < published - dt.timedelta(days=31):
+            year += 1
+    else:
+        return None
+    return _safe_date(year, month, day)
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _nearest_weekday(published: dt.date, weekday: int, ahead: bool) -> dt.date:
+    if ahead:
+        return published + dt.timedelta(days=(weekday - published.weekday() - 1) % 7 + 1)
+    return published - dt.timedelta(days=(published.weekday() - weekday) % 7)

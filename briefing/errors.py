@@ -1,0 +1,41 @@
+"""Errors raised by the library; the CLI turns each into one line and an exit code.
+
+    BriefingError                 exit 1: something failed
+    ├── ConfigurationError        exit 2: a bad option, environment variable or setting
+    ├── CorpusError               the corpus folder is missing or holds no usable article
+    ├── BriefFileError            a brief JSON given to `briefing citations` cannot be read
+    └── StoreError                the SQLite store cannot be opened or written
+
+A single bad article is not an exception: it is a `FileProblem` (see corpus.py),
+reported by name and skipped so that the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class BriefingError(Exception):
+    """Something failed; the message says what and, where possible, how to fix it."""
+
+    exit_code = EXIT_FAILED
+
+
+class ConfigurationError(BriefingError):
+    """An option, environment variable or setting is invalid."""
+
+    exit_code = EXIT_USAGE
+
+
+class CorpusError(BriefingError):
+    """The corpus folder cannot be read or holds no usable article."""
+
+
+class BriefFileError(BriefingError):
+    """A brief JSON file cannot be read or does not follow the brief contract."""
+
+
+class StoreError(BriefingError):
+    """The store under BRIEFING_HOME cannot be opened or written."""

@@ -1,0 +1,237 @@
+"""The offline extractor: claims are whole sentences of the article, picked and labelled by rules.
+
+It needs no network and no model. Its evidence is the sentence itself, so every claim
+is grounded by construction; it picks the sentences that report something (an event,
+a statement, a position, a figure) and labels speaker, actors, reporting chain,
+attribution, type and event date with patterns and a small gazetteer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from briefing.dates import resolve_event_date
+from briefing.gazetteer import TITLE_WORDS, is_person, known_actors, outlets_in
+from briefing.grounding import ground_quote, normalise
+from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType
+from briefing.sentences import Sentence, split_sentences
+
+EXTRACTOR_NAME = "offline"
+# Bump when the rules change, so that cached extractions are recomputed.
+RULES_VERSION = "offline-1"
+# The brief is a brief: at most this many claims per article.
+MAX_CLAIMS_PER_ARTICLE = 7
+MIN_WORDS, MAX_WORDS = 8, 70
+
+_SPEECH_VERBS = (
+    r"said|says|stated|states|told|tells|warned|warns|claimed|claims|noted|notes|added|"
+    r"insisted|emphasi[sz]ed|stressed|reiterated|asked|announced|declared|argued|wrote|"
+    r"mentioned|confirmed|spoke|responded|indicated|acknowledged|questioned|echoed"
+)
+_SPEECH_RE = re.compile(rf"\b({_SPEECH_VERBS})\b")
+_ACCORDING_RE = re.compile(
+    r"\baccording to (?:a report by |reports? (?:by|in) )?(?P<who>[^,.;]+?)(?=,|\.|;| which| who|$)",
+    re.I,
+)
+_CITED_BY_RE = re.compile(r"\b(?:cited|quoted|reported) by (?:the )?(?P<who>[^,.;]+?)(?=,|\.|;|$)", re.I)
+_CITING_RE = re.compile(r"\b(?:citing|which cited|cited) (?P<who>[^,.;]+?)(?=,|\.|;|$)", re.I)
+_REPORTED_RE = re.compile(
+    r"(?:as reported by|reported|wrote|noted|reports) (?:the )?(?P<q>[\"“]?)(?P<who>[A-Z][\w ]+?)(?P=q)(?=[\s,.])"
+)
+_SOURCE_PHRASES = re.compile(
+    r"\b(?:an? |the )?(?:unnamed|anonymous)(?: \w+)? (?:source|sources|official|officials|diplomat)s?\b"
+    r"|\b(?:an?|the) (?:French|British|US|U\.S\.|European|Russian|Ukrainian|defen[cs]e) "
+    r"(?:official|officials|diplomat|insider|source)\b|\bofficials\b|\bsources\b",
+    re.I,
+)
+_DOMAIN_TERMS = re.compile(
+    r"\b(troops?|forces?|ceasefire|peacekeep\w*|deploy\w*|security guarantees?|coalition|"
+    r"backstop|military|war|summit|support|guarantees?|mission|sanctions?|talks|agreement|"
+    r"attack\w*|escalat\w*|weapons|arms|militari[sz]ation)\b",
+    re.I,
+)
+_ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Such|They|He|She)\b")
+_COMMENTARY = re.compile(r"\b(appears?|seems?|indicates?|suggests?|signal|remains unclear)\b", re.I)
+_DISCOURSE_OPENERS = re.compile(
+    r"^(?:However|Meanwhile|Still|Nevertheless|Nonetheless|Moreover|Furthermore|Instead|"
+    r"At the same time|Despite this shift|In addition|Previously|Earlier|Also),\s+"
+)
+_DATELINE_PREFIX = re.compile(r"^\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*")
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.I) is not None
+
+
+class OfflineExtractor:
+    """Extractive, rule-based claims; deterministic and free."""
+
+    name = EXTRACTOR_NAME
+    model: str | None = None
+    prompt_version: str | None = None
+    cache_version = RULES_VERSION
+
+    def extract(self, article: Article) -> ArticleExtraction:
+        candidates = []
+        for position, sentence in enumerate(split_sentences(article.text)):
+            claim = self._claim_from_sentence(article, sentence, position)
+            if claim is not None:
+                candidates.append(claim)
+        best = sorted(candidates, key=lambda c: -c.salience)[:MAX_CLAIMS_PER_ARTICLE]
+        best.sort(key=lambda c: c.evidence[0].start)
+        return ArticleExtraction(
+            article_id=article.article_id, extractor=self.name, claims=best
+        )
+
+    def _claim_from_sentence(
+        self, article: Article, sentence: Sentence, position: int
+    ) -> Claim | None:
+        text = sentence.text
+        words = text.split()
+        if not (MIN_WORDS <= len(words) <= MAX_WORDS):
+            return None
+        if not re.search(r"[.!][\"”’)]*$", text) or text.rstrip("\"”’)").endswith("?"):
+            return None  # headlines, captions and questions do not state anything
+        prefix = _DATELINE_PREFIX.match(text)
+        offset = prefix.end() if prefix else 0
+        quote = text[offset:]
+        grounded = ground_quote(quote, article, near=sentence.start)
+        statement = _statement_from(quote)
+        speaker, chain_sources = _speaker_and_sources(statement)
+        outlet = article.outlet or (prefix.group("outlet") if prefix else None)
+        chain = ([outlet] if outlet else []) + [s for s in chain_sources if s != outlet]
+        actors = known_actors(statement)
+        if speaker and speaker not in actors and is_person(speaker):
+            actors.insert(0, speaker)
+        attribution = _attribution(statement, chain_sources)
+        claim_type = _claim_type(statement, speaker, attribution)
+        event_date, precision = resolve_event_date(
+            statement, article.published, future=attribution == "planned"
+        )
+        salience = _salience(statement, actors, speaker, position)
+        digest = hashlib.sha1(normalise(statement).text.encode()).hexdigest()[:6]
+        return Claim(
+            claim_id=f"{article.article_id[:6]}-{digest}",
+            article_id=article.article_id,
+            statement=statement,
+            speaker=speaker,
+            actors=actors,
+            reporting_chain=chain,
+            attribution=attribution,
+            claim_type=claim_type,
+            event_date=event_date,
+            date_precision=precision,
+            evidence=[grounded.evidence],
+            salience=salience,
+        )
+
+
+def _statement_from(quote: str) -> str:
+    text = " ".join(quote.split())
+    text = _DISCOURSE_OPENERS.sub("", text)
+    return text[:1].upper() + text[1:]
+
+
+def _speaker_and_sources(statement: str) -> tuple[str | None, list[str]]:
+    """Who said or did it, and the outlets and sources the sentence cites (outermost first)."""
+    sources: list[str] = []
+
+    def add(name: str) -> None:
+        name = name.strip().strip("\"“”'").strip()
+        name = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", name)
+        if name and name not in sources and len(name.split()) <= 8:
+            sources.append(name)
+
+    for outlet in outlets_in(statement):
+        add(outlet)
+    for pattern in (_ACCORDING_RE, _CITED_BY_RE, _CITING_RE, _REPORTED_RE):
+        for match in pattern.finditer(statement):
+            add(match.group("who"))
+    for match in _SOURCE_PHRASES.finditer(statement):
+        add(match.group(0))
+    # Outlets first, then the people they cite: "The Times, citing anonymous sources".
+    sources.sort(key=lambda s: (s not in outlets_in(statement), statement.find(s)))
+    sources = [s for s in sources if not any(s != o and s in o for o in sources)]
+
+    speaker = None
+    speech = _SPEECH_RE.search(statement)
+    if speech:
+        subject = statement[: speech.start()]
+        subject = re.split(r",\s", subject)[0] if subject.count(",") else subject
+        people = [a for a in known_actors(subject) if is_person(a)]
+        if people:
+            speaker = people[0]
+        elif subject.strip():
+            speaker = _name_from_subject(subject)
+    if speaker is None:
+        people = [a for a in known_actors(statement) if is_person(a)]
+        if people and re.search(rf"{re.escape(people[0].split()[-1])}\W+(?:has|had|who)?\s*\w+ed\b", statement):
+            speaker = people[0]
+    if speaker is None and sources:
+        speaker = sources[-1]  # the innermost source is the one making the claim
+    return speaker, sources
+
+
+def _name_from_subject(subject: str) -> str | None:
+    tokens = re.findall(r"[A-Z][\w'’.-]*|[a-z]+", subject)
+    capitalised = [t for t in tokens if t[:1].isupper() and t not in TITLE_WORDS]
+    if 2 <= len(capitalised) <= 4:
+        return " ".join(capitalised)
+    actors = known_actors(subject)
+    if actors:
+        return actors[0]
+    words = subject.strip().split()
+    if 1 <= len(words) <= 5:
+        return " ".join(words).strip(" ,")
+    return None
+
+
+def _attribution(statement: str, sources: list[str]) -> Attribution:
+    if _has(r"\bden(?:y|ies|ied)\b", statement):
+        return "denied"
+    if _has(r"\ballege\w*|\baccus\w+", statement):
+        return "alleged"
+    if sources or _has(r"\breported(?:ly)?\b|\baccording to\b|\btold\b", statement):
+        return "reported"
+    if _has(r"\bwill\b|\bplans? to\b|\bscheduled\b|\bintend\w*\b|\bexpected to\b", statement):
+        return "planned"
+    if _has(r"\b(?:could|may|might|potentially|possibl[ey])\b", statement):
+        return "speculative"
+    return "asserted"
+
+
+def _claim_type(statement: str, speaker: str | None, attribution: Attribution) -> ClaimType:
+    if attribution == "planned":
+        return "plan"
+    if _COMMENTARY.search(statement):
+        return "assessment"
+    if _has(
+        r"\b(?:support\w*|oppos\w+|reject\w*|willing\w*|stance|accept\w*|refus\w+|"
+        r"declined|backs?|dismiss\w*|condemn\w*)\b",
+        statement,
+    ):
+        return "position"
+    if speaker and _SPEECH_RE.search(statement):
+        return "statement"
+    if re.search(r"\d", statement) or _has(r"\b(?:six|thousands|dozens)\b", statement):
+        return "figure"
+    return "event"
+
+
+def _salience(statement: str, actors: list[str], speaker: str | None, position: int) -> float:
+    score = 1.5 * min(len(actors), 3)
+    score += 1.0 * min(len(set(m.lower() for m in _DOMAIN_TERMS.findall(statement))), 3)
+    if speaker:
+        score += 1.0
+    if re.search(r"\d", statement):
+        score += 1.0
+    score += max(0.0, 2.0 - 0.25 * position)  # a news article leads with its news
+    if _ANAPHORA.match(statement):
+        score -= 3.0  # "This indicates..." is not self-contained
+    if _COMMENTARY.search(statement):
+        score -= 1.5
+    return round(score, 3)
+
+

@@ -1,0 +1,219 @@
+"""Grounding: every quote must stand verbatim in its article, and every claim must rest on its quotes.
+
+Rules (design.md):
+- a quote is accepted only where it occurs in the article's cleaned text after
+  normalising whitespace, curly quotes and dashes; its offsets are recorded in the
+  raw text, and the citation carries the raw text at those offsets, never the
+  caller's spelling of it;
+- fuzzy matching may propose a span, but a span whose numbers or negations differ
+  from the quote is never accepted ("was agreed" is not "was not agreed");
+- every number in a claim's statement must appear in its evidence.
+
+Searching the cleaned text (not the raw file) is what keeps quotes out of banners,
+disclaimers and the second copy of a duplicated body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from briefing.schemas import Article, Evidence
+
+# A fuzzy candidate must be this similar (0-100) to the normalised quote.
+FUZZY_MIN_SCORE = 94.0
+# ...and about as long: a short quote must not stretch over a longer, different span.
+FUZZY_MAX_LENGTH_RATIO = 1.15
+# Quotes shorter than this are too ambiguous to support a claim.
+MIN_QUOTE_CHARS = 12
+
+_QUOTE_CHARS = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+}
+_DASH_CHARS = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
+_CHAR_MAP = {**_QUOTE_CHARS, **_DASH_CHARS, "\u00a0": " ", "\u2009": " ", "\u202f": " "}
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "dozen": 12,
+}
+_NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|none|nor|neither|nothing|nobody|without|cannot)\b|n't\b|n’t\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """Text with quotes, dashes and whitespace folded, and a map back to the original."""
+
+    text: str
+    origin: list[int]  # origin[i] = index in the original text of normalised char i
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalise(text: str) -> NormalisedText:
+    chars: list[str] = []
+    origin: list[int] = []
+    in_space = False
+    for index, char in enumerate(text):
+        char = _CHAR_MAP.get(char, char)
+        if char.isspace():
+            if in_space or not chars:
+                continue
+            char, in_space = " ", True
+        else:
+            in_space = False
+        chars.append(char)
+        origin.append(index)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return NormalisedText("".join(chars), origin)
+
+
+def numbers_in(text: str) -> list[str]:
+    """Numbers as canonical strings: "25,000" -> "25000", "six" -> "6"."""
+    found = []
+    for match in _NUMBER_RE.finditer(text):
+        token = match.group(0).lower()
+        if token in _NUMBER_WORDS:
+            found.append(str(_NUMBER_WORDS[token]))
+        else:
+            found.append(token.replace(",", "").rstrip("."))
+    return found
+
+
+def negations_in(text: str) -> int:
+    return len(_NEGATION_RE.findall(text))
+
+
+class GroundingFailure(ValueError):
+    """A quote or claim that cannot be grounded; the message is sent back to an LLM as is."""
+
+
+@dataclass(frozen=True)
+class GroundedQuote:
+    evidence: Evidence
+    method: str  # "exact", "normalised" or "fuzzy"
+
+
+def ground_quote(quote: str, article: Article, near: int | None = None) -> GroundedQuote:
+    """Locate a quote in the article's cleaned text and return it as raw-text evidence.
+
+    Raises GroundingFailure with a reason an LLM can act on.
+    """
+    wanted = normalise(quote)
+    if len(wanted.text) < MIN_QUOTE_CHARS:
+        raise GroundingFailure(f"quote too short to check: {quote!r}")
+    clean = _normalised_clean_text(article)
+    spans = _all_occurrences(clean.text, wanted.text)
+    method = "normalised"
+    if not spans:
+        spans = _fuzzy_candidate(clean.text, wanted.text)
+        method = "fuzzy"
+        if not spans:
+            raise GroundingFailure(f"quote not found verbatim in the article: {quote!r}")
+    start, end = min(spans, key=lambda s: abs(s[0] - near) if near is not None else s[0])
+    if method == "fuzzy":
+        _check_same_meaning(wanted.text, clean.text[start:end], quote)
+    clean_start, clean_end = clean.original_span(start, end)
+    raw = article.raw_span(clean_start, clean_end)
+    if raw is None:
+        raise GroundingFailure(f"quote joins text from separate passages: {quote!r}")
+    raw_start, raw_end = raw
+    verbatim = article.raw_text[raw_start:raw_end]
+    if method == "normalised" and verbatim == quote:
+        method = "exact"
+    return GroundedQuote(Evidence(quote=verbatim, start=raw_start, end=raw_end), method)
+
+
+def check_statement_numbers(statement: str, evidence: list[Evidence]) -> None:
+    """Every number in a statement must appear in its evidence."""
+    available = set()
+    for item in evidence:
+        available.update(numbers_in(item.quote))
+    missing = [n for n in numbers_in(statement) if n not in available]
+    if missing:
+        raise GroundingFailure(
+            f"statement has numbers not found in its quotes: {', '.join(sorted(set(missing)))}"
+        )
+
+
+def ground_claim(statement: str, quotes: list[str], article: Article) -> list[Evidence]:
+    """Ground every quote of a claim and check its statement against them."""
+    if not quotes:
+        raise GroundingFailure("a claim needs at least one quote")
+    evidence = [ground_quote(quote, article).evidence for quote in quotes]
+    check_statement_numbers(statement, evidence)
+    return evidence
+
+
+def verify_evidence(evidence: Evidence, raw_text: str) -> bool:
+    """The citation contract: the quote is the raw text at its offsets."""
+    return 0 <= evidence.start < evidence.end <= len(raw_text) and (
+        raw_text[evidence.start : evidence.end] == evidence.quote
+    )
+
+
+_clean_cache: dict[str, NormalisedText] = {}
+
+
+def _normalised_clean_text(article: Article) -> NormalisedText:
+    # Articles are immutable once loaded, and one article is grounded many times.
+    key = article.content_hash + str(len(article.text))
+    cached = _clean_cache.get(key)
+    if cached is None:
+        if len(_clean_cache) > 256:
+            _clean_cache.clear()
+        cached = _clean_cache[key] = normalise(article.text)
+    return cached
+
+
+def _all_occurrences(haystack: str, needle: str) -> list[tuple[int, int]]:
+    spans = []
+    start = haystack.find(needle)
+    while start != -1:
+        spans.append((start, start + len(needle)))
+        start = haystack.find(needle, start + 1)
+    return spans
+
+
+def _fuzzy_candidate(haystack: str, needle: str) -> list[tuple[int, int]]:
+    alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=FUZZY_MIN_SCORE)
+    if alignment is None:
+        return []
+    start, end = alignment.dest_start, alignment.dest_end
+    length_ratio = max(end - start, len(needle)) / max(1, min(end - start, len(needle)))
+    if length_ratio > FUZZY_MAX_LENGTH_RATIO:
+        return []
+    return [_widen_to_words(haystack, start, end)]
+
+
+def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def _check_same_meaning(wanted: str, candidate: str, quote: str) -> None:
+    if sorted(numbers_in(wanted)) != sorted(numbers_in(candidate)):
+        raise GroundingFailure(
+            f"quote not found verbatim; the closest passage has different numbers: {quote!r}"
+        )
+    if negations_in(wanted) != negations_in(candidate):
+        raise GroundingFailure(
+            f"quote not found verbatim; the closest passage differs in negation: {quote!r}"
+        )

@@ -1,0 +1,187 @@
+"""Validated records that flow through the pipeline: articles, claims, findings, briefs.
+
+Every model forbids unknown fields so that a typo in a producer (or in an LLM's
+answer) is an error rather than silently lost data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+DateSource = Literal["header", "dateline", "metadata", "inferred", "unknown"]
+Attribution = Literal["asserted", "reported", "alleged", "denied", "speculative", "planned"]
+ClaimType = Literal["event", "statement", "position", "plan", "assessment", "figure"]
+DatePrecision = Literal["day", "month", "year"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Segment(Record):
+    """A run of cleaned text copied unchanged from the raw text."""
+
+    clean_start: int
+    raw_start: int
+    length: int
+
+
+class Article(Record):
+    """One article: the raw text citations point into, and the cleaned text claims come from."""
+
+    article_id: str
+    path: str = Field(description="relative to the corpus folder's parent; file#N for a record")
+    raw_text: str = Field(description="the text offsets refer to: the decoded file or record")
+    text: str = Field(description="cleaned text: boilerplate and repeated paragraphs removed")
+    segments: list[Segment]
+    content_hash: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    date_source: DateSource = "unknown"
+    date_evidence: str | None = None
+    encoding: str = "utf-8"
+
+    def raw_span(self, clean_start: int, clean_end: int) -> tuple[int, int] | None:
+        """Map a span of cleaned text to the raw text, or None if it crosses removed text."""
+        for segment in self.segments:
+            seg_end = segment.clean_start + segment.length
+            if segment.clean_start <= clean_start and clean_end <= seg_end:
+                offset = segment.raw_start - segment.clean_start
+                return clean_start + offset, clean_end + offset
+        return None
+
+
+class Evidence(Record):
+    """A verbatim quote: raw_text[start:end] == quote."""
+
+    quote: str = Field(min_length=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Claim(Record):
+    claim_id: str
+    article_id: str
+    statement: str = Field(min_length=1, description="one self-contained sentence")
+    speaker: str | None = Field(default=None, description="who said or did it")
+    actors: list[str] = Field(default_factory=list, description="whom it concerns")
+    reporting_chain: list[str] = Field(
+        default_factory=list,
+        description="the outlet, then any outlet or source it cites, outermost first",
+    )
+    attribution: Attribution = "asserted"
+    claim_type: ClaimType = "event"
+    event_date: dt.date | None = None
+    date_precision: DatePrecision | None = None
+    evidence: list[Evidence] = Field(min_length=1)
+    salience: float = Field(default=0.0, description="ranking weight; higher is more central")
+
+
+class ArticleExtraction(Record):
+    article_id: str
+    extractor: str
+    model: str | None = None
+    prompt_version: str | None = None
+    claims: list[Claim]
+    dropped: int = Field(default=0, description="claims that failed grounding and were dropped")
+    drop_reasons: list[str] = Field(default_factory=list)
+
+
+class Finding(Record):
+    """One thing stated, possibly in several articles: all its claims and citations."""
+
+    finding_id: str
+    statement: str
+    claims: list[Claim]
+    claim_type: ClaimType
+    attribution: Attribution
+    speaker: str | None
+    actors: list[str]
+    event_date: dt.date | None
+    published: dt.date | None = Field(description="earliest publication date among its articles")
+    independent_sources: int = Field(description="syndication groups that report it")
+    salience: float
+
+
+# --- the brief (JSON contract in design.md) ---------------------------------------------
+
+
+class Period(Record):
+    since: dt.date
+    until: dt.date
+
+
+class ExtractorInfo(Record):
+    name: Literal["llm", "offline"]
+    model: str | None = None
+    prompt_version: str | None = None
+
+
+class BriefSource(Record):
+    id: int
+    article_id: str
+    path: str
+    title: str | None
+    outlet: str | None
+    published: dt.date | None
+    date_source: DateSource
+    syndication_group: int
+    cited: bool
+
+
+class BriefCitation(Record):
+    source: int
+    claim_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class BriefItem(Record):
+    text: str
+    event_date: dt.date | None
+    date_label: str = Field(description="how the date is shown: event, published or undated")
+    finding_id: str
+    actor: str | None = Field(default=None, description="whose position, in positions sections")
+    independent_sources: int
+    citations: list[BriefCitation] = Field(min_length=1)
+
+
+class BriefSection(Record):
+    heading: str
+    items: list[BriefItem]
+
+
+class CitationRow(Record):
+    finding_id: str
+    claim_id: str
+    source: int
+    article_id: str
+    path: str
+    outlet: str | None
+    published: dt.date | None
+    quote: str
+    start: int
+    end: int
+    verified: bool
+
+
+class Brief(Record):
+    title: str
+    as_of: dt.date
+    period: Period
+    extractor: ExtractorInfo
+    overview: str
+    notes: list[str]
+    sources: list[BriefSource]
+    sections: list[BriefSection]
+    citations: list[CitationRow]
+    corpus: str = Field(description="the corpus folder; source paths are relative to its parent")
+    word_count: int = Field(description="words in the title, overview and section items")

@@ -1,0 +1,91 @@
+"""Sentence splitting with offsets, guarded against pysbd's known wrong splits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import pysbd
+
+# pysbd splits after these even when the sentence goes on ("$5 bn. in aid", "9 a.m. on").
+_GUARDED_ENDINGS = re.compile(
+    r"(?:\b(?:a\.m|p\.m|bn|mn|m|tn|approx|est|No|Gen|Col|Lt|Sgt|Rep|Sen|Gov|St)\.|\b[A-Z]\.)\s*$"
+)
+
+_DATELINE_ONLY = re.compile(r"^\s*\([A-Za-z][\w .&-]{0,30}\)\s*$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offsets into the text that was split
+    end: int
+
+
+@cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of each paragraph (blank-line or newline separated), with exact offsets."""
+    sentences: list[Sentence] = []
+    for para_start, para in _paragraphs(text):
+        # pysbd ends a sentence at a newline; inside a wrapped paragraph that is wrong.
+        flat = para.replace("\r", " ").replace("\n", " ")
+        pieces = [(span.start, span.end) for span in _segmenter().segment(flat)]
+        merged: list[tuple[int, int]] = []
+        for start, end in pieces:
+            if merged and _is_wrong_split(para[merged[-1][0] : merged[-1][1]], para[start:end]):
+                merged[-1] = (merged[-1][0], end)
+            else:
+                merged.append((start, end))
+        for start, end in merged:
+            chunk = para[start:end]
+            stripped = chunk.strip()
+            if not stripped:
+                continue
+            lead = len(chunk) - len(chunk.lstrip())
+            begin = para_start + start + lead
+            sentences.append(Sentence(stripped, begin, begin + len(stripped)))
+    return sentences
+
+
+def _is_wrong_split(previous: str, following: str) -> bool:
+    if _DATELINE_ONLY.match(previous):
+        return True  # "(MENAFN)" opens the sentence that follows it
+    if not _GUARDED_ENDINGS.search(previous):
+        return False
+    first = following.lstrip()[:1]
+    # A lower-case word or a digit cannot open a sentence; an initial followed by a
+    # capitalised surname ("John F. Kennedy") is a name, not a boundary.
+    if first.islower() or first.isdigit():
+        return True
+    return bool(re.search(r"\b[A-Z]\.\s*$", previous)) and bool(
+        re.match(r"[A-Z][a-z]+\b", following.lstrip())
+    )
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """Lines, except that a hard-wrapped line continues into the next one.
+
+    A line is a paragraph on its own when it ends a sentence or the next line opens
+    one; otherwise (no final punctuation, next line starts lower-case) it was wrapped.
+    """
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
+    start: int | None = None
+    for index, (line_start, line_end) in enumerate(lines):
+        if start is None:
+            start = line_start
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        wrapped = (
+            following is not None
+            and not re.search(r"[.!?:;\"”’)\]]\s*$", text[line_start:line_end])
+            and text[following[0] : following[0] + 1].islower()
+            and "\n\n" not in text[line_end : following[0]].replace("\r", "")
+        )
+        if not wrapped:
+            yield start, text[start:line_end]
+            start = None

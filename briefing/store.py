@@ -1,0 +1,231 @@
+"""The store: one SQLite file under BRIEFING_HOME with articles, cached extractions and a call log.
+
+An extraction is cached under (article hash, extractor, model, prompt version, schema
+version), so the same work is never paid for twice and any change to one of those
+parts is a cache miss. Schema changes are named migrations, applied once, in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from briefing.errors import StoreError
+from briefing.schemas import SCHEMA_VERSION, Article, ArticleExtraction
+
+DB_FILENAME = "briefing.db"
+BUSY_TIMEOUT_MS = 30_000
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(function: Migration) -> Migration:
+    MIGRATIONS.append((function.__name__, function))
+    return function
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would commit the migration's transaction half way; run one by one.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE articles (
+            article_id TEXT PRIMARY KEY,
+            content_hash TEXT NOT NULL,
+            path TEXT NOT NULL,
+            title TEXT,
+            outlet TEXT,
+            published TEXT,
+            date_source TEXT NOT NULL,
+            first_seen TEXT NOT NULL
+        );
+        CREATE TABLE extractions (
+            cache_key TEXT PRIMARY KEY,
+            article_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            model TEXT,
+            prompt_version TEXT,
+            schema_version TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX extractions_article ON extractions(article_id);
+        CREATE TABLE claims (
+            cache_key TEXT NOT NULL REFERENCES extractions(cache_key) ON DELETE CASCADE,
+            claim_id TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            statement TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            quote_start INTEGER NOT NULL,
+            quote_end INTEGER NOT NULL,
+            PRIMARY KEY (cache_key, claim_id, quote_start)
+        );
+        CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            article_id TEXT,
+            purpose TEXT NOT NULL,
+            model TEXT,
+            prompt_version TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            latency_ms INTEGER,
+            status TEXT NOT NULL,
+            error TEXT
+        );
+        """
+    )
+
+
+def cache_key(
+    article: Article, extractor: str, model: str | None, prompt_version: str | None
+) -> str:
+    return "|".join(
+        [article.content_hash, extractor, model or "-", prompt_version or "-", SCHEMA_VERSION]
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """Access to the SQLite store; open with `Store.open(home)`."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, home: Path) -> Store:
+        path = home / DB_FILENAME
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            store = cls(db, path)
+            store._migrate()
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open the store {path}: {error}") from error
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        with self.transaction() as db:
+            applied = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+            for name, function in MIGRATIONS:
+                if name not in applied:
+                    function(db)
+                    db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, _now()))
+
+    def applied_migrations(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name")]
+
+    def record_article(self, article: Article) -> None:
+        self.db.execute(
+            """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(article_id) DO UPDATE SET path = excluded.path,
+                 title = excluded.title, outlet = excluded.outlet,
+                 published = excluded.published, date_source = excluded.date_source""",
+            (
+                article.article_id,
+                article.content_hash,
+                article.path,
+                article.title,
+                article.outlet,
+                article.published.isoformat() if article.published else None,
+                article.date_source,
+                _now(),
+            ),
+        )
+
+    def cached_extraction(self, key: str) -> ArticleExtraction | None:
+        row = self.db.execute(
+            "SELECT result FROM extractions WHERE cache_key = ?", (key,)
+        ).fetchone()
+        return ArticleExtraction.model_validate_json(row[0]) if row else None
+
+    def save_extraction(self, key: str, article: Article, extraction: ArticleExtraction) -> None:
+        """Save one article's extraction and its claims atomically."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM extractions WHERE cache_key = ?", (key,))
+            db.execute(
+                "INSERT INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    article.article_id,
+                    article.content_hash,
+                    extraction.extractor,
+                    extraction.model,
+                    extraction.prompt_version,
+                    SCHEMA_VERSION,
+                    extraction.model_dump_json(),
+                    _now(),
+                ),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (key, claim.claim_id, claim.article_id, claim.statement, e.quote, e.start, e.end)
+                    for claim in extraction.claims
+                    for e in claim.evidence
+                ],
+            )
+
+    def log_call(
+        self,
+        *,
+        purpose: str,
+        status: str,
+        article_id: str | None = None,
+        model: str | None = None,
+        prompt_version: str | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        latency_ms: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO calls (at, article_id, purpose, model, prompt_version, prompt_tokens,"
+            " completion_tokens, latency_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _now(), article_id, purpose, model, prompt_version, prompt_tokens,
+                completion_tokens, latency_ms, status, error,
+            ),
+        )
+
+    def claim_rows(self) -> list[dict[str, object]]:
+        cursor = self.db.execute("SELECT * FROM claims ORDER BY article_id, quote_start")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
