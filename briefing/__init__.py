@@ -1,10 +1,10 @@
 """briefing: turn a folder of news articles into a dated situation brief with verbatim citations.
 
-    import datetime as dt
-    import briefing
+import datetime as dt
+import briefing
 
-    result = briefing.generate(dt.date(2025, 2, 1), corpus=Path("seeds"))
-    print(result.brief.title, result.paths)
+result = briefing.generate(dt.date(2025, 2, 1), corpus=Path("seeds"))
+print(result.brief.title, result.paths)
 """
 
 from briefing.corpus import Corpus, FileProblem, load_corpus

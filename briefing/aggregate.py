@@ -28,9 +28,10 @@ SAME_CLAIM_MIN_SCORE = 82.0
 MAX_BLOCK_SIZE = 400
 
 _STOPWORDS = frozenset(
-    """the a an and or of to in on for with by from at as that this these those is are was were
-    be been has have had it its their his her they he she which who whom would could should
-    will not no but also than then there after before about into over under said says""".split()
+    """the a an and or of to in on for with by from at as that this these those is are was
+    were be been has have had it its their his her they he she which who whom would
+    could should will not no but also than then there after before about into over under
+    said says""".split()
 )
 
 
@@ -69,7 +70,10 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
     for article in articles:
         words = _words(article.text)
         shingles.append(
-            {hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)}
+            {
+                hash(tuple(words[i : i + SHINGLE_WORDS]))
+                for i in range(len(words) - SHINGLE_WORDS + 1)
+            }
             or {hash(tuple(words))}
         )
     index: dict[int, list[int]] = defaultdict(list)
@@ -103,7 +107,10 @@ def same_claim(a: str, b: str) -> bool:
     """Offline test that two statements say the same thing: close wording, same numbers, same polarity."""
     if sorted(numbers_in(a)) != sorted(numbers_in(b)) or negations_in(a) != negations_in(b):
         return False
-    return fuzz.token_sort_ratio(normalise(a).text.lower(), normalise(b).text.lower()) >= SAME_CLAIM_MIN_SCORE
+    return (
+        fuzz.token_sort_ratio(normalise(a).text.lower(), normalise(b).text.lower())
+        >= SAME_CLAIM_MIN_SCORE
+    )
 
 
 def merge_findings(
@@ -112,7 +119,9 @@ def merge_findings(
     groups: SyndicationGroups,
 ) -> list[Finding]:
     """Merge claims that state the same thing into findings, ordered on a timeline."""
-    keys = [set(w for w in _words(c.statement) if w not in _STOPWORDS and len(w) > 2) for c in claims]
+    keys = [
+        set(w for w in _words(c.statement) if w not in _STOPWORDS and len(w) > 2) for c in claims
+    ]
     index: dict[str, list[int]] = defaultdict(list)
     for position, words in enumerate(keys):
         for word in words:
@@ -150,13 +159,15 @@ def timeline_key(finding: Finding) -> tuple[int, dt.date, dt.date, float, str]:
     )
 
 
-def _finding(members: list[Claim], articles: dict[str, Article], groups: SyndicationGroups) -> Finding:
+def _finding(
+    members: list[Claim], articles: dict[str, Article], groups: SyndicationGroups
+) -> Finding:
     def published(claim: Claim) -> dt.date:
         return articles[claim.article_id].published or dt.date.max
 
     members = sorted(members, key=lambda c: (published(c), -c.salience, c.claim_id))
     lead = max(members, key=lambda c: c.salience)
-    dates = [articles[c.article_id].published for c in members if articles[c.article_id].published]
+    dates = [d for c in members if (d := articles[c.article_id].published) is not None]
     event_dates = [c.event_date for c in members if c.event_date]
     digest = hashlib.sha1("|".join(sorted(c.claim_id for c in members)).encode()).hexdigest()[:8]
     actors: list[str] = []

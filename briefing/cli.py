@@ -91,7 +91,9 @@ def generate(
 def citations(
     brief_file: Annotated[Path, typer.Argument(metavar="BRIEF.json", help="A brief's JSON file.")],
     format: Annotated[str, typer.Option(help="table, md or csv.")] = "table",
-    unverified: Annotated[bool, typer.Option("--unverified", help="Only rows that fail the check.")] = False,
+    unverified: Annotated[
+        bool, typer.Option("--unverified", help="Only rows that fail the check.")
+    ] = False,
 ) -> None:
     """Print a brief's citation table, each quote checked again against its source file.
 
@@ -156,5 +158,3 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
-
-

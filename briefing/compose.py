@@ -8,11 +8,11 @@ offsets and checks each quote against the raw text once more.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from briefing.aggregate import SyndicationGroups
+from briefing.gazetteer import is_person, is_state
 from briefing.grounding import verify_evidence
 from briefing.schemas import (
     Article,
@@ -30,8 +30,9 @@ from briefing.schemas import (
 KEY_DEVELOPMENTS = "Key developments"
 POSITIONS = "Positions by actor"
 UNDATED_REPORTS = "Undated reports"
-# A brief, not a transcript: the offline composer keeps this many findings at most.
-MAX_FINDINGS = 36
+# A brief, not a transcript: the offline composer adds findings, most salient first,
+# while the sections stay within this many words (the brief's limit is 1,500 with the overview).
+MAX_SECTION_WORDS = 1300
 _POSITION_TYPES = ("statement", "position")
 
 
@@ -63,10 +64,17 @@ class PlannedSection:
     items: list[PlannedItem]
 
 
-def compose_offline(findings: list[Finding], context: BriefContext) -> tuple[str, list[PlannedSection]]:
+def compose_offline(
+    findings: list[Finding], context: BriefContext
+) -> tuple[str, list[PlannedSection]]:
     """A templated overview and sections: a dated timeline, positions by actor, undated reports."""
-    kept = sorted(findings, key=lambda f: -f.salience)[:MAX_FINDINGS]
-    kept_ids = {f.finding_id for f in kept}
+    kept_ids = set()
+    words = 0
+    for finding in sorted(findings, key=lambda f: (-f.salience, f.finding_id)):
+        words += len(finding.statement.split()) + 2  # the date label
+        if words > MAX_SECTION_WORDS:
+            break
+        kept_ids.add(finding.finding_id)
     ordered = [f for f in findings if f.finding_id in kept_ids]  # keep timeline order
     positions: dict[str, list[Finding]] = defaultdict(list)
     timeline, undated = [], []
@@ -94,11 +102,11 @@ def compose_offline(findings: list[Finding], context: BriefContext) -> tuple[str
 
 
 def _position_holder(finding: Finding) -> str | None:
+    """The person or state whose position a finding states, if it states one."""
     if finding.claim_type not in _POSITION_TYPES:
         return None
-    if finding.speaker and not re.search(r"\b(?:sources?|officials?|insider)\b", finding.speaker):
-        return finding.speaker
-    return finding.actors[0] if finding.actors else None
+    speaker = finding.speaker
+    return speaker if speaker and (is_person(speaker) or is_state(speaker)) else None
 
 
 def _overview(findings: list[Finding], context: BriefContext) -> str:
@@ -112,7 +120,9 @@ def _overview(findings: list[Finding], context: BriefContext) -> str:
         f"{undated} undated" if undated and dated else "",
     ]
     text = "; ".join(p for p in parts if p) + f". {len(findings)} findings"
-    text += f", {corroborated} reported by more than one independent source." if corroborated else "."
+    text += (
+        f", {corroborated} reported by more than one independent source." if corroborated else "."
+    )
     return text
 
 
@@ -130,7 +140,9 @@ def assemble_brief(
     as_of: dt.date,
 ) -> Brief:
     """Number the sources, attach citations and build the citation table."""
-    ordered = sorted(context.articles, key=lambda a: (a.published is None, a.published or dt.date.max, a.path))
+    ordered = sorted(
+        context.articles, key=lambda a: (a.published is None, a.published or dt.date.max, a.path)
+    )
     number = {a.article_id: n for n, a in enumerate(ordered, start=1)}
     by_id = {a.article_id: a for a in ordered}
     brief_sections = []
@@ -175,8 +187,11 @@ def assemble_brief(
                     text=planned.text,
                     event_date=finding.event_date,
                     date_label=(
-                        f"{finding.event_date}" if finding.event_date
-                        else f"reported {when}" if when else "undated"
+                        f"{finding.event_date}"
+                        if finding.event_date
+                        else f"reported {when}"
+                        if when
+                        else "undated"
                     ),
                     finding_id=finding.finding_id,
                     actor=planned.actor,
@@ -199,8 +214,10 @@ def assemble_brief(
         )
         for a in ordered
     ]
-    words = len(title.split()) + len(overview.split()) + sum(
-        len(item.text.split()) for s in brief_sections for item in s.items
+    words = (
+        len(title.split())
+        + len(overview.split())
+        + sum(len(item.text.split()) for s in brief_sections for item in s.items)
     )
     return Brief(
         title=title,

@@ -71,7 +71,6 @@ def parse_formats(text: str) -> tuple[str, ...]:
     unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
     if unknown or not formats:
         raise ConfigurationError(
-            f"--format takes a comma-separated list of {', '.join(SUPPORTED_FORMATS)};"
-            f" got {text!r}"
+            f"--format takes a comma-separated list of {', '.join(SUPPORTED_FORMATS)}; got {text!r}"
         )
     return formats

@@ -19,13 +19,15 @@ _MONTHS["sept"] = 9
 
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _ISO_RE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
-_MONTH_DAY_RE = re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?\b", re.I)
-_DAY_MONTH_RE = re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?\b", re.I)
+_MONTH_DAY_RE = re.compile(
+    _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?\b", re.I
+)
+_DAY_MONTH_RE = re.compile(
+    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?\b", re.I
+)
 _MONTH_YEAR_RE = re.compile(r"\bin\s+" + _MONTH + r"\s+(?P<year>\d{4})\b", re.I)
 _WEEKDAY_RE = re.compile(
-    r"\b(?P<last>last\s+|next\s+|this\s+)?(?P<weekday>"
-    + "|".join(_WEEKDAYS)
-    + r")(?:['’]s)?\b",
+    r"\b(?P<last>last\s+|next\s+|this\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")(?:['’]s)?\b",
     re.I,
 )
 _RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}

@@ -8,22 +8,24 @@ attribution, type and event date with patterns and a small gazetteer.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
+from typing import Literal
 
 from briefing.dates import resolve_event_date
-from briefing.gazetteer import TITLE_WORDS, is_person, known_actors, outlets_in
+from briefing.gazetteer import TITLE_WORDS, is_person, is_state, known_actors, outlets_in
 from briefing.grounding import ground_quote, normalise
 from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType
 from briefing.sentences import Sentence, split_sentences
 
-EXTRACTOR_NAME = "offline"
 # Bump when the rules change, so that cached extractions are recomputed.
 RULES_VERSION = "offline-1"
 # The brief is a brief: at most this many claims per article.
-MAX_CLAIMS_PER_ARTICLE = 7
+MAX_CLAIMS_PER_ARTICLE = 10
 MIN_WORDS, MAX_WORDS = 8, 70
+# A sentence sharing this share of its content words with a better one already picked
+# from the same article repeats it (a summary bullet restating the body, say).
+MAX_CONTENT_OVERLAP = 0.45
 
 _SPEECH_VERBS = (
     r"said|says|stated|states|told|tells|warned|warns|claimed|claims|noted|notes|added|"
@@ -35,7 +37,9 @@ _ACCORDING_RE = re.compile(
     r"\baccording to (?:a report by |reports? (?:by|in) )?(?P<who>[^,.;]+?)(?=,|\.|;| which| who|$)",
     re.I,
 )
-_CITED_BY_RE = re.compile(r"\b(?:cited|quoted|reported) by (?:the )?(?P<who>[^,.;]+?)(?=,|\.|;|$)", re.I)
+_CITED_BY_RE = re.compile(
+    r"\b(?:cited|quoted|reported) by (?:the )?(?P<who>[^,.;]+?)(?=,|\.|;|$)", re.I
+)
 _CITING_RE = re.compile(r"\b(?:citing|which cited|cited) (?P<who>[^,.;]+?)(?=,|\.|;|$)", re.I)
 _REPORTED_RE = re.compile(
     r"(?:as reported by|reported|wrote|noted|reports) (?:the )?(?P<q>[\"“]?)(?P<who>[A-Z][\w ]+?)(?P=q)(?=[\s,.])"
@@ -52,11 +56,18 @@ _DOMAIN_TERMS = re.compile(
     r"attack\w*|escalat\w*|weapons|arms|militari[sz]ation)\b",
     re.I,
 )
+# Background and framing rather than news: "The discussions come amid...", "aims to create".
+_BACKGROUND = re.compile(r"\b(?:amid|aims? to|intended to|includes?|comes? as|is part of)\b", re.I)
 _ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Such|They|He|She)\b")
 _COMMENTARY = re.compile(r"\b(appears?|seems?|indicates?|suggests?|signal|remains unclear)\b", re.I)
 _DISCOURSE_OPENERS = re.compile(
     r"^(?:However|Meanwhile|Still|Nevertheless|Nonetheless|Moreover|Furthermore|Instead|"
     r"At the same time|Despite this shift|In addition|Previously|Earlier|Also),\s+"
+)
+_STOPWORDS = frozenset(
+    """the and for with from that this these those are was were been has have had its their
+    his her they which who whom would could should will not but also than then there
+    after before about into over under said says such any all more most some other""".split()
 )
 _DATELINE_PREFIX = re.compile(r"^\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*")
 
@@ -68,7 +79,7 @@ def _has(pattern: str, text: str) -> bool:
 class OfflineExtractor:
     """Extractive, rule-based claims; deterministic and free."""
 
-    name = EXTRACTOR_NAME
+    name: Literal["offline"] = "offline"
     model: str | None = None
     prompt_version: str | None = None
     cache_version = RULES_VERSION
@@ -79,11 +90,18 @@ class OfflineExtractor:
             claim = self._claim_from_sentence(article, sentence, position)
             if claim is not None:
                 candidates.append(claim)
-        best = sorted(candidates, key=lambda c: -c.salience)[:MAX_CLAIMS_PER_ARTICLE]
+        best: list[Claim] = []
+        picked_words: list[set[str]] = []
+        for claim in sorted(candidates, key=lambda c: -c.salience):
+            words = content_words(claim.statement)
+            if any(_overlap(words, other) > MAX_CONTENT_OVERLAP for other in picked_words):
+                continue
+            best.append(claim)
+            picked_words.append(words)
+            if len(best) == MAX_CLAIMS_PER_ARTICLE:
+                break
         best.sort(key=lambda c: c.evidence[0].start)
-        return ArticleExtraction(
-            article_id=article.article_id, extractor=self.name, claims=best
-        )
+        return ArticleExtraction(article_id=article.article_id, extractor=self.name, claims=best)
 
     def _claim_from_sentence(
         self, article: Article, sentence: Sentence, position: int
@@ -92,7 +110,7 @@ class OfflineExtractor:
         words = text.split()
         if not (MIN_WORDS <= len(words) <= MAX_WORDS):
             return None
-        if not re.search(r"[.!][\"”’)]*$", text) or text.rstrip("\"”’)").endswith("?"):
+        if not re.search(r"[.!][\"”’)]*$", text) or text.rstrip('"”’)').endswith("?"):
             return None  # headlines, captions and questions do not state anything
         prefix = _DATELINE_PREFIX.match(text)
         offset = prefix.end() if prefix else 0
@@ -100,6 +118,8 @@ class OfflineExtractor:
         grounded = ground_quote(quote, article, near=sentence.start)
         statement = _statement_from(quote)
         speaker, chain_sources = _speaker_and_sources(statement)
+        if speaker is None or not (is_person(speaker) or is_state(speaker)):
+            speaker = _subject_actor(statement) or speaker
         outlet = article.outlet or (prefix.group("outlet") if prefix else None)
         chain = ([outlet] if outlet else []) + [s for s in chain_sources if s != outlet]
         actors = known_actors(statement)
@@ -126,6 +146,17 @@ class OfflineExtractor:
             evidence=[grounded.evidence],
             salience=salience,
         )
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words that carry meaning, with known actors folded to one spelling."""
+    words = set(re.findall(r"[a-z][a-z'’-]{2,}", normalise(text).text.lower()))
+    words -= _STOPWORDS
+    return words | {actor.lower() for actor in known_actors(text)}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 def _statement_from(quote: str) -> str:
@@ -167,11 +198,26 @@ def _speaker_and_sources(statement: str) -> tuple[str | None, list[str]]:
             speaker = _name_from_subject(subject)
     if speaker is None:
         people = [a for a in known_actors(statement) if is_person(a)]
-        if people and re.search(rf"{re.escape(people[0].split()[-1])}\W+(?:has|had|who)?\s*\w+ed\b", statement):
+        if people and re.search(
+            rf"{re.escape(people[0].split()[-1])}\W+(?:has|had|who)?\s*\w+ed\b", statement
+        ):
             speaker = people[0]
     if speaker is None and sources:
         speaker = sources[-1]  # the innermost source is the one making the claim
     return speaker, sources
+
+
+_LEADING_CLAUSE = re.compile(
+    r"^(?:Despite|Following|After|Before|While|Although|As|In|On|With|Amid|Meanwhile)\b[^,]{0,80},\s+"
+)
+SUBJECT_WORDS = 6
+
+
+def _subject_actor(statement: str) -> str | None:
+    """A person or state named where the sentence's subject stands (its first words)."""
+    head = " ".join(_LEADING_CLAUSE.sub("", statement).split()[:SUBJECT_WORDS])
+    holders = [a for a in known_actors(head) if is_person(a) or is_state(a)]
+    return holders[0] if holders else None
 
 
 def _name_from_subject(subject: str) -> str | None:
@@ -203,6 +249,7 @@ def _attribution(statement: str, sources: list[str]) -> Attribution:
 
 
 def _claim_type(statement: str, speaker: str | None, attribution: Attribution) -> ClaimType:
+    statement = re.sub(r"coalition of the willing", "coalition", statement, flags=re.I)
     if attribution == "planned":
         return "plan"
     if _COMMENTARY.search(statement):
@@ -232,6 +279,6 @@ def _salience(statement: str, actors: list[str], speaker: str | None, position: 
         score -= 3.0  # "This indicates..." is not self-contained
     if _COMMENTARY.search(statement):
         score -= 1.5
+    if _BACKGROUND.search(statement):
+        score -= 1.5
     return round(score, 3)
-
-

@@ -66,21 +66,46 @@ PEOPLE: dict[str, tuple[str, ...]] = {
 
 # News outlets and wire services that appear as sources in reporting chains.
 OUTLETS: tuple[str, ...] = (
-    "The Times", "Times", "The Telegraph", "Telegraph", "Financial Times", "The Washington Post",
-    "Washington Post", "AFP", "Reuters", "Associated Press", "AP", "Bloomberg", "BBC", "CNN",
-    "The Guardian", "Guardian", "The New York Times", "New York Times", "Politico", "Axios",
-    "The Wall Street Journal", "Wall Street Journal", "TASS", "RIA Novosti", "Interfax",
-    "MENAFN", "Le Monde", "Der Spiegel", "Ukrainska Pravda",
+    "The Times",
+    "Times",
+    "The Telegraph",
+    "Telegraph",
+    "Financial Times",
+    "The Washington Post",
+    "Washington Post",
+    "AFP",
+    "Reuters",
+    "Associated Press",
+    "AP",
+    "Bloomberg",
+    "BBC",
+    "CNN",
+    "The Guardian",
+    "Guardian",
+    "The New York Times",
+    "New York Times",
+    "Politico",
+    "Axios",
+    "The Wall Street Journal",
+    "Wall Street Journal",
+    "TASS",
+    "RIA Novosti",
+    "Interfax",
+    "MENAFN",
+    "Le Monde",
+    "Der Spiegel",
+    "Ukrainska Pravda",
 )
 
 # Words that open a capitalised run without being part of a person's name.
 TITLE_WORDS = frozenset(
     """Prime Minister President Secretary Defense Defence Foreign Minister Chancellor
-    Former Leader Leaders Sir Dame Mr Mrs Ms Dr General Gen Admiral King Queen Pope Senator
-    Ambassador Spokesman Spokeswoman Spokesperson Deputy Vice Chief Head Commander Foreign
-    British French Dutch German Russian Ukrainian American European Swedish Italian Polish
-    The A An According However Meanwhile Despite Still Earlier Following Instead Previously
-    Nevertheless In On At During Sweden's Russia's Ukraine's Britain's""".split()
+    Former Leader Leaders Sir Dame Mr Mrs Ms Dr General Gen Admiral King Queen Pope
+    Senator Ambassador Spokesman Spokeswoman Spokesperson Deputy Vice Chief Head
+    Commander Foreign British French Dutch German Russian Ukrainian American European
+    Swedish Italian Polish The A An According However Meanwhile Despite Still Earlier
+    Following Instead Previously Nevertheless In On At During Sweden's Russia's
+    Ukraine's Britain's""".split()
 )
 
 
@@ -103,7 +128,12 @@ def _alias_patterns() -> list[tuple[re.Pattern[str], str]]:
 def known_actors(text: str) -> list[str]:
     """Canonical names of gazetteer entries mentioned in the text, in order of first mention."""
     found: dict[str, int] = {}
-    taken: list[tuple[int, int]] = []
+    # "The Washington Post" is an outlet, not the United States.
+    taken: list[tuple[int, int]] = [
+        match.span()
+        for outlet in OUTLETS
+        for match in re.finditer(r"(?<!\w)" + re.escape(outlet) + r"(?!\w)", text)
+    ]
     for pattern, canonical in _alias_patterns():
         for match in pattern.finditer(text):
             start, end = match.span()
@@ -119,8 +149,12 @@ def is_person(name: str) -> bool:
     return name in PEOPLE
 
 
+def is_state(name: str) -> bool:
+    return name in STATES or name == "Kremlin"
+
+
 def outlets_in(text: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for outlet in sorted(OUTLETS, key=len, reverse=True):
         if re.search(r"(?<!\w)\"?" + re.escape(outlet) + r"\"?(?!\w)", text) and not any(
             outlet in longer for longer in found

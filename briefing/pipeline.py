@@ -29,9 +29,12 @@ Report = Callable[[str], None]
 class Extractor(Protocol):
     """Turns one article into grounded claims."""
 
-    name: Literal["llm", "offline"]
-    model: str | None
-    prompt_version: str | None
+    @property
+    def name(self) -> Literal["llm", "offline"]: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def prompt_version(self) -> str | None: ...
 
     def extract(self, article: Article) -> ArticleExtraction: ...
 
@@ -174,7 +177,9 @@ def _notes(articles: list[Article], loaded: Corpus, stats: ExtractionStats) -> l
             f" content only: {', '.join(undated)}"
         )
     if loaded.skipped:
-        notes.append(f"{len(loaded.skipped)} file(s) in the corpus could not be read and were skipped")
+        notes.append(
+            f"{len(loaded.skipped)} file(s) in the corpus could not be read and were skipped"
+        )
     if stats.dropped_claims:
         notes.append(f"{stats.dropped_claims} claim(s) failed grounding and were left out")
     return notes

@@ -54,7 +54,11 @@ def to_markdown(brief: Brief) -> str:
         for item in section.items:
             if item.actor and item.actor != actor:
                 actor = item.actor
-                lines += ["", f"**{_md_escape(actor)}**", ""]
+                lines += (
+                    [f"**{_md_escape(actor)}**", ""]
+                    if lines[-1] == ""
+                    else ["", f"**{_md_escape(actor)}**", ""]
+                )
             corroboration = (
                 f" ({item.independent_sources} independent sources)"
                 if item.independent_sources > 1
@@ -113,13 +117,32 @@ def citations_csv(rows: list[CitationRow]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
-        ["finding_id", "claim_id", "source", "path", "outlet", "published", "quote", "start", "end", "verified"]
+        [
+            "finding_id",
+            "claim_id",
+            "source",
+            "path",
+            "outlet",
+            "published",
+            "quote",
+            "start",
+            "end",
+            "verified",
+        ]
     )
     for row in rows:
         writer.writerow(
             [
-                row.finding_id, row.claim_id, row.source, row.path, row.outlet or "",
-                row.published or "", row.quote, row.start, row.end, row.verified,
+                row.finding_id,
+                row.claim_id,
+                row.source,
+                row.path,
+                row.outlet or "",
+                row.published or "",
+                row.quote,
+                row.start,
+                row.end,
+                row.verified,
             ]
         )
     return buffer.getvalue()

@@ -85,7 +85,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
             status TEXT NOT NULL,
             error TEXT
         );
-        """
+        """,
     )
 
 
@@ -195,7 +195,15 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (key, claim.claim_id, claim.article_id, claim.statement, e.quote, e.start, e.end)
+                    (
+                        key,
+                        claim.claim_id,
+                        claim.article_id,
+                        claim.statement,
+                        e.quote,
+                        e.start,
+                        e.end,
+                    )
                     for claim in extraction.claims
                     for e in claim.evidence
                 ],
@@ -218,8 +226,16 @@ class Store:
             "INSERT INTO calls (at, article_id, purpose, model, prompt_version, prompt_tokens,"
             " completion_tokens, latency_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                _now(), article_id, purpose, model, prompt_version, prompt_tokens,
-                completion_tokens, latency_ms, status, error,
+                _now(),
+                article_id,
+                purpose,
+                model,
+                prompt_version,
+                prompt_tokens,
+                completion_tokens,
+                latency_ms,
+                status,
+                error,
             ),
         )
 
@@ -227,5 +243,3 @@ class Store:
         cursor = self.db.execute("SELECT * FROM claims ORDER BY article_id, quote_start")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
-
-

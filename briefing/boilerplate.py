@@ -1,0 +1,338 @@
+"""Line classifiers for the furniture that scraped news pages carry around their article.
+
+Each predicate looks at ONE line with its leading/trailing whitespace removed. They are
+deliberately narrow: a false drop loses a sentence the brief could have cited, while a
+false keep only costs a little noise, so every rule errs on the side of keeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Lines longer than this are article prose, not a banner, widget or caption.
+SHORT_LINE = 120
+
+# The scrapers' first line: " date 2025-05-28 403" (publication date, HTTP status).
+HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(?P<date>\d[\d-]*\d)(?:[ \t]+(?P<status>\d{3}))?[ \t]*$")
+
+# Bullets and Markdown markers are layout, not text: the kept part starts after them.
+PREFIX_RE = re.compile(r"^(?:[•·▪◦‣●*+\-]|#{1,6}|>)\s+")
+HEADING_PREFIX_RE = re.compile(r"^#{1,6}\s+")
+
+_BANNER_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^(?:sorry|oops|error|whoops)\W*$",
+        r"^error\b\W.*\b(?:sorry|not found|exist|went wrong|occurred)\b",
+        r"\b(?:page|article|content|story)\b.*\b(?:not found|doesn[\u2019']t exist|does not exist"
+        r"|could not be found|cannot be found|no longer available|has been removed)\b",
+        r"^(?:error\s*)?(?:403|404|500|502|503)\b(?:\W*(?:error|not found|forbidden"
+        r"|page not found|server error|service unavailable)?\W*)$",
+        r"^access denied\b",
+        r"^forbidden\W*$",
+        r"^(?:please )?enable javascript\b",
+    )
+]
+
+_DISCLAIMER_HEADING_RE = re.compile(r"^(?:legal\s+)?disclaimer\s*:", re.IGNORECASE)
+# Phrases only disclaimers use; they identify a disclaimer paragraph even without a heading.
+_DISCLAIMER_TEXT_RE = re.compile(
+    r"provides? the information\s+\W?as is\W?|without warranty of any kind"
+    r"|do not accept any responsibility|(?:accept|assume)s? no (?:responsibility|liability)",
+    re.IGNORECASE,
+)
+# Softer vocabulary: enough to keep dropping lines once inside a disclaimer.
+_DISCLAIMER_VOCAB_RE = re.compile(
+    r"warrant|liabilit|responsib|copyright|disclaim|complaint|not (?:necessarily )?reflect"
+    r"|investment advice|informational purposes|accuracy",
+    re.IGNORECASE,
+)
+_DISCLAIMER_OUTLET_RE = re.compile(
+    r"^(?P<outlet>[A-Z][\w.&'\u2019-]*(?: [A-Z][\w.&'\u2019-]*){0,3}) provides? the information\b"
+)
+_COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
+
+_CREDIT_RE = re.compile(
+    r"^(?:images?\s+(?:source|credit)s?|photo(?:graph)?s?(?:\s+credit)?|picture|credit)\s*:"
+    r"|^source\s*:\s*©|^©\s*\S",
+    re.IGNORECASE,
+)
+# A photographer's name on the line after a credit: one to four capitalised words.
+_NAME_RE = re.compile(r"^[A-ZÀ-Ž][\w'\u2019.-]*(?: [A-ZÀ-Ž][\w'\u2019.-]*){0,3}$")
+
+_TAIL_MARKERS = frozenset(
+    {
+        # English
+        "most popular stories",
+        "most popular",
+        "most read",
+        "related content",
+        "related articles",
+        "related stories",
+        "related news",
+        "related",
+        "read next",
+        "read more",
+        "read also",
+        "also read",
+        "see also",
+        "more stories",
+        "more news",
+        "comments",
+        "commentsno comment",
+        "no comment",
+        "no comments",
+        "share this article",
+        "share this story",
+        "share this",
+        "share",
+        "leave a comment",
+        "leave a reply",
+        "you may also like",
+        "you might also like",
+        "recommended",
+        "recommended stories",
+        "trending",
+        "trending now",
+        "latest news",
+        # share/comment widgets of other languages' sites (Slovak, Czech, Polish, German,
+        # French, Spanish, Italian, Russian, Ukrainian)
+        "zdieľaj tento článok",
+        "zdieľať",
+        "pridaj komentár",
+        "posledný príspevok",
+        "ďalšie články",
+        "súvisiace články",
+        "sdílet článek",
+        "přidat komentář",
+        "související články",
+        "udostępnij",
+        "komentarze",
+        "podobne artykuły",
+        "artikel teilen",
+        "kommentare",
+        "ähnliche artikel",
+        "partager cet article",
+        "commentaires",
+        "articles similaires",
+        "compartir",
+        "comentarios",
+        "artículos relacionados",
+        "condividi",
+        "commenti",
+        "поделиться",
+        "комментарии",
+        "читайте также",
+        "поділитися",
+        "коментарі",
+    }
+)
+_COMMENT_COUNT_RE = re.compile(r"^(?:\d+ )?comments?(?: \d+)?$")
+
+# English function words: a line with none of them is not English prose.
+_FUNCTION_WORD_LIST = (
+    "the of and to in is are was were for on with that by as at from it be has have had"
+    " this an or not will would who which their its he she they we"
+)
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def normalise(line: str) -> str:
+    """Whitespace-insensitive form used to compare lines (NBSP counts as a space)."""
+    return " ".join(line.split())
+
+
+def is_error_banner(line: str) -> bool:
+    return len(line) < SHORT_LINE and any(r.search(line) for r in _BANNER_RES)
+
+
+def is_disclaimer_heading(line: str) -> bool:
+    return bool(_DISCLAIMER_HEADING_RE.match(line))
+
+
+def is_disclaimer_text(line: str) -> bool:
+    return bool(_DISCLAIMER_TEXT_RE.search(line))
+
+
+def continues_disclaimer(line: str) -> bool:
+    return bool(_DISCLAIMER_VOCAB_RE.search(line))
+
+
+def disclaimer_outlet(line: str) -> str | None:
+    """ "MENAFN provides the information ..." names the outlet that published the page."""
+    match = _DISCLAIMER_OUTLET_RE.match(line)
+    return match["outlet"] if match else None
+
+
+def is_copyright(line: str) -> bool:
+    return len(line) < 200 and bool(_COPYRIGHT_RE.search(line))
+
+
+def is_image_credit(line: str) -> bool:
+    return len(line) < SHORT_LINE * 2 and bool(_CREDIT_RE.search(line))
+
+
+def is_credit_name(line: str) -> bool:
+    return len(line) < 60 and bool(_NAME_RE.match(line))
+
+
+def is_tail_marker(line: str) -> bool:
+    if len(line) > 40:
+        return False
+    key = normalise(re.sub(r"[^\w\s]", " ", line.lower()))
+    return key in _TAIL_MARKERS or bool(_COMMENT_COUNT_RE.match(key))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+def is_english(text: str) -> bool:
+    """True when the text reads as English prose (function words are frequent)."""
+    words = _words(text)
+    return bool(words) and sum(w in _FUNCTION_WORDS for w in words) / len(words) >= 0.1
+
+
+def is_foreign_furniture(line: str) -> bool:
+    """A short line in another language (e.g. a Slovak comment form) inside an English page.
+
+    A line qualifies only if a good share of its words carry non-ASCII letters and it has
+    almost no English function words, so "Sweden's minister Pål Jonson said" survives.
+    """
+    if len(line) >= SHORT_LINE:
+        return False
+    words = _words(line)
+    if not words:
+        return False
+    foreign = sum(any(ord(c) > 127 for c in w) for w in words)
+    english = sum(w in _FUNCTION_WORDS for w in words)
+    return foreign > 0 and foreign / len(words) >= 0.25 and english / len(words) < 0.15
+
+
+# --- the rules, in order ---------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One non-blank raw line, trimmed of whitespace and any bullet."""
+
+    start: int  # raw offsets of the kept part (whitespace and bullet removed)
+    end: int
+    text: str
+    key: str  # normalised text, for repeat detection
+    heading: bool = False
+
+
+def drop_rule(
+    line: Line,
+    number: int,
+    kept: list[Line],
+    prev_rule: str | None,
+    adjacent: bool,
+    english: bool,
+    info: dict[str, Any],
+) -> str | None:
+    """Why this line is furniture, or None to keep it. Records header/outlet facts in info."""
+    text = line.text
+    header = HEADER_RE.match(text) if number == 0 else None
+    if header:
+        info.update(header_line=text, header_date=header["date"])
+        info["header_status"] = int(header["status"]) if header["status"] else None
+        return "header"
+    if is_tail_marker(text):
+        # Only after real body text: a share bar above the article must not eat it.
+        return "tail" if any(len(k.text) >= 100 for k in kept) else "marker"
+    if is_disclaimer_heading(text):
+        return "disclaimer heading"
+    # The paragraph under a "Legal Disclaimer:" heading, and disclaimer-worded lines after it.
+    in_disclaimer = prev_rule in ("disclaimer heading", "disclaimer")
+    if (
+        is_disclaimer_text(text)
+        or prev_rule == "disclaimer heading"
+        or (in_disclaimer and continues_disclaimer(text))
+    ):
+        info["outlet"] = info.get("outlet") or disclaimer_outlet(text)
+        return "disclaimer"
+    checks = (
+        ("banner", is_error_banner),
+        ("copyright", is_copyright),
+        ("image credit", is_image_credit),
+    )
+    for rule, check in checks:
+        if check(text):
+            return rule
+    if prev_rule == "image credit" and adjacent and is_credit_name(text):
+        return "image credit"
+    if english and is_foreign_furniture(text):
+        return "foreign"
+    for earlier in kept:
+        if line.key == earlier.key:
+            return "repeat"
+        if len(line.key) >= 40 and earlier.key.startswith(line.key):
+            return "truncated repeat"
+    return None
+
+
+# --- datelines ------------------------------------------------------------------------------
+
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
+_MONTHS = {
+    key: number
+    for number, name in enumerate(_MONTH_NAMES.split(), start=1)
+    for key in (name, name[:3], "sept" if name == "september" else name[:3])
+}
+_DATE = (
+    r"(?:(?P<iso>\d{4}-\d{2}-\d{2})"
+    r"|(?P<mon1>[A-Za-z]{3,9})\.?\s+(?P<day1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year1>\d{4})"
+    r"|(?P<day2>\d{1,2})\s+(?P<mon2>[A-Za-z]{3,9})\.?,?\s+(?P<year2>\d{4}))"
+)
+# "KYIV, Feb. 3, 2025 (Reuters) -", "March 4, 2025 —", "2025-03-04 —", "(MENAFN) ..."
+_DATE_UNNAMED = re.sub(r"\?P<\w+>", "", _DATE)  # for a lookahead: group names must be unique
+_DATELINE_RE = re.compile(
+    # the place must be followed by a date or "(Outlet)", else it is just the sentence's start
+    rf"^(?:(?P<place>[A-Z][A-Za-z.'\u2019 -]{{1,40}}?),?\s+(?={_DATE_UNNAMED}|\())?"
+    rf"(?:(?P<date>{_DATE})\s*)?"
+    r"(?:\((?P<outlet>[A-Z][A-Za-z0-9 .&'\u2019-]{1,40})\)\s*)?(?P<dash>[-\u2014\u2013:]\s)?"
+)
+
+
+def _date_from_match(m: re.Match[str]) -> dt.date | None:
+    """A real calendar date from a _DATE match (explicit parts only: no locale, no 'today')."""
+    try:
+        if m["iso"]:
+            return dt.date.fromisoformat(m["iso"])
+        month_word, day, year = (
+            (m["mon1"], m["day1"], m["year1"]) if m["mon1"] else (m["mon2"], m["day2"], m["year2"])
+        )
+        month = _MONTHS.get(month_word.lower())
+        return dt.date(int(year), month, int(day)) if month else None
+    except ValueError:
+        return None
+
+
+def parse_dateline(line: str) -> tuple[dt.date | None, str | None, str | None]:
+    """(date, outlet, evidence) from the opening of the first body line."""
+    m = _DATELINE_RE.match(line)
+    if not m or not (m["date"] or m["outlet"]):
+        return None, None, None
+    # A bare date with nothing after it is a sentence opening, not a dateline.
+    if m["date"] and not (m["outlet"] or m["dash"]):
+        return None, None, None
+    date = _date_from_match(m) if m["date"] else None
+    return date, m["outlet"], m.group(0).strip() if date else None
+
+
+def parse_iso(value: str) -> dt.date | None:
+    """An ISO date or datetime; the date as written (no timezone conversion)."""
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+        return dt.datetime.fromisoformat(value).date()
+    except ValueError:
+        return None

@@ -1,0 +1,442 @@
+"""Load a corpus folder into `Article` records: decode, clean, date, and report bad files.
+
+Citations point into `Article.raw_text`, so nothing here ever rewrites the raw text
+(no newline translation, no normalisation): cleaning only chooses which raw lines to
+keep, and `Article.segments` maps every kept run back to its raw offsets.
+A bad file or record is never an exception: it becomes a `FileProblem` in
+`Corpus.skipped` and the rest of the corpus still loads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import json
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from briefing import boilerplate as bp
+from briefing.errors import CorpusError
+from briefing.schemas import Article, DateSource, Segment
+
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+_UNSUPPORTED = "unsupported file type '{}' (expected .txt, .md, .html, .json, .jsonl)"
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class Corpus:
+    root: Path
+    articles: list[Article]
+    skipped: list[FileProblem]
+    warnings: list[FileProblem]
+
+
+@dataclass(frozen=True)
+class CleanInfo:
+    """What cleaning learnt about the article besides its text."""
+
+    title: str | None = None
+    outlet: str | None = None  # from a "(MENAFN)" dateline or a dropped disclaimer
+    header_line: str | None = None  # the scraper's " date YYYY-MM-DD NNN" line, verbatim
+    header_date: str | None = None  # its date, as written (not yet validated)
+    header_status: int | None = None
+    dateline_date: dt.date | None = None
+    dateline_evidence: str | None = None
+    dropped: tuple[tuple[str, str], ...] = ()  # (rule, line) for every dropped line
+
+
+class _Skip(Exception):
+    """A file or record that cannot become an article; the message is the reason."""
+
+
+# --- cleaning ---------------------------------------------------------------------------
+
+_LINE_RE = re.compile(r"[^\r\n]+")
+# Kept lines separated only by these stay one segment; anything else (a dropped line,
+# a bullet, a row of non-breaking spaces) starts a new one.
+_PLAIN_SEPARATOR_RE = re.compile(r"^[ \t\r\n]*$")
+_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_SENTENCE_END_RE = re.compile(r"\.[\"'\u201d\u2019)]*$")  # a period, maybe inside quotes
+
+
+def _content(raw: str, start: int, end: int) -> bp.Line | None:
+    """The meaningful part of one raw line, or None when it is only whitespace."""
+    line = raw[start:end]
+    stripped = line.strip()
+    if not stripped:
+        return None
+    lead = start + line.index(stripped)
+    heading = bool(bp.HEADING_PREFIX_RE.match(stripped))
+    prefix = bp.PREFIX_RE.match(stripped)
+    if prefix and prefix.end() < len(stripped):
+        lead += prefix.end()
+    text = raw[lead : start + len(line.rstrip())]
+    return bp.Line(lead, lead + len(text), text, bp.normalise(text), heading)
+
+
+def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
+    """Cleaned text, its segments into `raw`, and what was learnt on the way."""
+    kept: list[bp.Line] = []
+    dropped: list[tuple[str, str]] = []
+    info: dict[str, Any] = {}
+    english = bp.is_english(raw)
+    prev_rule: str | None = None  # why the previous non-blank line was dropped, if it was
+    prev_end = 0
+    matches = list(_LINE_RE.finditer(raw))
+    for number, match in enumerate(matches):
+        line = _content(raw, match.start(), match.end())
+        if line is None:
+            continue
+        # Directly under the previous line (one line break): a credit's second line.
+        adjacent = len(_BREAK_RE.findall(raw, prev_end, match.start())) <= 1
+        prev_end = match.end()
+        rule = bp.drop_rule(line, number, kept, prev_rule, adjacent, english, info)
+        if rule == "tail":
+            dropped.extend(("tail", m.group(0).strip()) for m in matches[number:])
+            break
+        prev_rule = rule
+        if rule:
+            dropped.append((rule, line.text))
+        else:
+            kept.append(line)
+
+    title = _title(kept, dropped)
+    body = kept[1:] if title is not None and kept[0].key.endswith(title) else kept
+    date, outlet, evidence = bp.parse_dateline(body[0].text) if body else (None, None, None)
+    text, segments = _assemble(raw, kept)
+    info["outlet"] = outlet or info.get("outlet")
+    clean_info = CleanInfo(
+        title=title, dateline_date=date, dateline_evidence=evidence, dropped=tuple(dropped), **info
+    )
+    return text, segments, clean_info
+
+
+def _title(kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str | None:
+    """The headline: a leading '# ' line, or a first line that does not read as a sentence.
+
+    Scrapers sometimes glue a section label onto the headline ("NewsUS backs ...") and then
+    print the headline again; the clean repeat wins and the glued line is dropped.
+    """
+    if not kept:
+        return None
+    first = kept[0]
+    if (
+        len(kept) > 1
+        and first.key != kept[1].key
+        and first.key.endswith(kept[1].key)
+        and len(first.key) - len(kept[1].key) <= 30
+        and not _SENTENCE_END_RE.search(first.key)
+    ):
+        dropped.append(("glued title", first.text))
+        del kept[0]
+        first = kept[0]
+    if first.heading:
+        return bp.HEADING_PREFIX_RE.sub("", first.key)
+    if len(first.key) < 200 and not _SENTENCE_END_RE.search(first.key):
+        return first.key
+    return None
+
+
+def _assemble(raw: str, kept: list[bp.Line]) -> tuple[str, list[Segment]]:
+    """Join kept lines; raw-contiguous lines share a segment, others are split by a blank line."""
+    parts: list[str] = []
+    segments: list[Segment] = []
+    size = 0
+    for index, line in enumerate(kept):
+        separator = raw[kept[index - 1].end : line.start] if index else ""
+        if index and _PLAIN_SEPARATOR_RE.match(separator):
+            # Nothing dropped in between: copy the raw separator so the run stays one segment
+            # (a hard-wrapped paragraph, or a quote across a line break, stays citable).
+            parts.append(separator)
+            last = segments[-1]
+            segments[-1] = Segment(
+                clean_start=last.clean_start,
+                raw_start=last.raw_start,
+                length=line.end - last.raw_start,
+            )
+        else:
+            if index:
+                separator = "\n\n"
+                parts.append(separator)
+            segments.append(
+                Segment(
+                    clean_start=size + len(separator), raw_start=line.start, length=len(line.text)
+                )
+            )
+        parts.append(line.text)
+        size += len(separator) + len(line.text)
+    return "".join(parts), segments
+
+
+# --- decoding ---------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> tuple[str, str, str | None]:
+    """(text, encoding, warning) for a file's bytes; raises _Skip for binary or empty data."""
+    if not data:
+        raise _Skip("empty file")
+    encoding, warning = _sniff(data)
+    text = _strict(data, encoding)
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f")
+    if controls > len(text) * 0.1:
+        raise _Skip("binary file")
+    if not text.strip():
+        raise _Skip("only whitespace" if text else "empty file")
+    return text, encoding, warning
+
+
+def _sniff(data: bytes) -> tuple[str, str | None]:
+    """The encoding to decode with, and a warning when it is a guess."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", None
+    if b"\x00" in data:
+        # NUL is valid UTF-8, so BOM-less UTF-16 must be recognised before trying UTF-8.
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise _Skip("binary file")
+        return encoding, f"no byte-order mark; decoded as {encoding.upper()}"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1", "not UTF-8; decoded as Latin-1"
+    return "utf-8", None
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise _Skip(f"not valid {encoding.upper()}: {err.reason}") from None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NULs sit at alternate positions (ASCII-range UTF-16)."""
+    even, odd = data[0::2], data[1::2]
+    half = len(data) // 2 or 1
+    if len(data) % 2 == 0 and odd.count(0) > 0.3 * half and even.count(0) < 0.05 * half:
+        return "utf-16-le"
+    if len(data) % 2 == 0 and even.count(0) > 0.3 * half and odd.count(0) < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """One article's raw text and the metadata its container format supplied."""
+
+    raw_text: str
+    encoding: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    date_source: DateSource = "unknown"
+    date_evidence: str | None = None
+    header: bool = False  # honour a scraper date header (.txt/.md)
+
+
+@dataclass
+class _Loader:
+    root: Path
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
+    seen: dict[str, str] = field(default_factory=dict)  # article_id -> path
+
+    def load_file(self, path: Path) -> None:
+        # resolve(): a corpus given as "." still shows its folder's name
+        name = f"{self.root.resolve().name}/{path.relative_to(self.root).as_posix()}"
+        suffix = path.suffix.lower()
+        try:
+            if suffix not in SUPPORTED:
+                raise _Skip(_UNSUPPORTED.format(suffix or path.name))
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                raise _Skip(f"cannot read: {err.strerror or err}") from None
+            text, encoding, warning = _decode(data)
+            loaded = len(self.articles)
+            if suffix in (".json", ".jsonl"):
+                for number, record in _records(text, suffix):
+                    self.add(f"{name}#{number}", partial(_from_record, record, encoding))
+            elif suffix in (".html", ".htm"):
+                self.add(name, partial(_from_html, text, encoding))
+            else:
+                self.add(name, partial(_Source, text, encoding, header=True))
+            if warning and len(self.articles) > loaded:  # a skipped file needs no warning
+                self.warnings.append(FileProblem(name, warning))
+        except _Skip as skip:
+            self.skipped.append(FileProblem(name, str(skip)))
+
+    def add(self, name: str, make: Callable[[], _Source]) -> None:
+        """Build one article; a _Skip here skips only this file or record."""
+        try:
+            self.articles.append(self.build(name, make()))
+        except _Skip as skip:
+            self.skipped.append(FileProblem(name, str(skip)))
+
+    def build(self, name: str, src: _Source) -> Article:
+        article_id = hashlib.sha256(src.raw_text.encode("utf-8")).hexdigest()
+        if article_id[:16] in self.seen:
+            raise _Skip(f"same text as {self.seen[article_id[:16]]}")
+        text, segments, info = clean_text(src.raw_text)
+        published, source, evidence = src.published, src.date_source, src.date_evidence
+        if src.header and info.header_date is not None:
+            published = bp.parse_iso(info.header_date)
+            if published is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", info.header_date):
+                raise _Skip(f"line 1: header date '{info.header_date}' is not a date")
+            source, evidence = "header", info.header_line
+        if published is None and info.dateline_date is not None:
+            published, source, evidence = info.dateline_date, "dateline", info.dateline_evidence
+        if not text.strip():
+            raise _Skip("no article text after cleaning")
+        self.seen[article_id[:16]] = name
+        return Article(
+            article_id=article_id[:16],
+            path=name,
+            raw_text=src.raw_text,
+            text=text,
+            segments=segments,
+            content_hash=article_id,
+            title=src.title or info.title,
+            outlet=src.outlet or info.outlet,
+            url=src.url,
+            published=published,
+            date_source=source if published else "unknown",
+            date_evidence=evidence if published else None,
+            encoding=src.encoding,
+        )
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Every article under corpus_dir (recursively, hidden names skipped), sorted by path."""
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder not found: {root}")
+    loader = _Loader(root)
+    for path in _walk(root):
+        loader.load_file(path)
+    return Corpus(root, loader.articles, loader.skipped, loader.warnings)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    files = (
+        p
+        for p in root.rglob("*")
+        if not any(part.startswith(".") for part in p.relative_to(root).parts) and not p.is_dir()
+    )
+    yield from sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _records(text: str, suffix: str) -> Iterator[tuple[int, Any]]:
+    """(N, record) pairs; a record that is not valid JSON is yielded as a _Skip."""
+    if suffix == ".jsonl":
+        # only \r and \n end a record: str.splitlines() would also split on U+2028 etc.
+        lines = [line for line in _BREAK_RE.split(text) if line.strip()]
+        for number, line in enumerate(lines):
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as err:
+                yield number, _Skip(f"invalid JSON: {err.msg} (column {err.colno})")
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _Skip(f"invalid JSON: {err.msg} (line {err.lineno})") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise _Skip("expected a JSON object or a list of objects")
+    if not data:
+        raise _Skip("no records")
+    yield from enumerate(data)
+
+
+def _from_record(record: Any, encoding: str) -> _Source:
+    if isinstance(record, _Skip):
+        raise record
+    if not isinstance(record, dict):
+        raise _Skip("record is not an object")
+    text = record.get("text")
+    if text is None:
+        raise _Skip("record has no text")
+    if not isinstance(text, str):
+        raise _Skip("text is not a string")
+    if not text.strip():
+        raise _Skip("record has empty text")
+    published: dt.date | None = None
+    value = record.get("published")
+    if value is not None:
+        published = bp.parse_iso(value) if isinstance(value, str) else None
+        if published is None:
+            raise _Skip(f"published '{value}' is not a date")
+    outlet = record.get("outlet") or record.get("source")
+    return _Source(
+        text,
+        encoding,
+        title=_string(record.get("title")),
+        outlet=_string(outlet),
+        url=_string(record.get("url")),
+        published=published,
+        date_source="metadata" if published else "unknown",
+        date_evidence=f"published: {value}" if published else None,
+    )
+
+
+def _string(value: Any) -> str | None:
+    return bp.normalise(value) or None if isinstance(value, str) else None
+
+
+def _from_html(html: str, encoding: str) -> _Source:
+    import trafilatura  # heavy import: only pay for it when the corpus has HTML
+
+    with warnings.catch_warnings():
+        # htmldate/dateparser warn about deprecated calls; the test suite turns warnings
+        # into errors. Dates are never guessed from today: max_date is fixed far ahead.
+        warnings.simplefilter("ignore")
+        doc = trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params={
+                "extensive_search": False,
+                "original_date": True,
+                "max_date": "2100-12-31",
+            },
+        )
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not isinstance(text, str) or not text.strip():
+        raise _Skip("no article text found in the HTML")
+    date_text = getattr(doc, "date", None)
+    published = bp.parse_iso(date_text) if isinstance(date_text, str) else None
+    return _Source(
+        text,
+        encoding,
+        title=_string(getattr(doc, "title", None)),
+        outlet=_string(getattr(doc, "sitename", None)),
+        url=_string(getattr(doc, "url", None)),
+        published=published,
+        date_source="metadata" if published else "unknown",
+        date_evidence=f"html metadata date: {date_text}" if published else None,
+    )
