@@ -8,10 +8,10 @@ import traceback
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from briefing import config
 from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError
@@ -121,20 +121,24 @@ def citations(
         table = Table(*headers, show_lines=True)
         for row in cells:
             table.add_row(*row)
-        Console(highlight=False).print(table)
+        out = Console(highlight=False)
+        if not out.is_terminal:
+            out.width = 200  # piped to a file or a pager: do not squeeze quotes into 80 columns
+        out.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one place turns errors into messages and exit codes."""
     try:
         app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return int(done.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("briefing: interrupted; finished work is kept in the store", markup=False)
         return 130
-    except click.ClickException as error:
-        err.print(f"briefing: {error.format_message()}", markup=False)
+    except TyperException as error:  # usage errors: unknown option, missing value
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        err.print(f"briefing: {message} (see briefing --help)", markup=False)
         return EXIT_USAGE
     except BriefingError as error:
         if config.debug_enabled():
