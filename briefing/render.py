@@ -23,9 +23,10 @@ OFFLINE_NOTICE = (
 def _md_escape(text: str) -> str:
     """Neutralise Markdown and HTML in untrusted text without changing its words."""
     text = " ".join(text.split())
-    for char in "\\`*_[]<>|#":
+    for char in "\\`*_[]|#":
         text = text.replace(char, "\\" + char)
-    return text
+    # Entities rather than backslashes: every Markdown renderer shows them as text.
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _markers(item: BriefItem) -> str:

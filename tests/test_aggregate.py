@@ -1,0 +1,128 @@
+"""Syndication groups, findings across articles, timeline order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from briefing.aggregate import group_syndicated, merge_findings, same_claim
+from briefing.corpus import clean_text
+from briefing.schemas import Article, Claim, Evidence
+
+BODY = (
+    "Defence ministers from thirty countries met in Brussels on Thursday to discuss a reassurance force "
+    "for Ukraine. Only six nations have so far committed troops to the mission, officials said. "
+    "The United Kingdom and France pledged to lead the force, while Germany declined to take part. "
+    "Sweden said it would wait until the mission's objectives were defined."
+)
+
+
+def make_article(raw: str, path: str, published: str | None) -> Article:
+    text, segments, _ = clean_text(raw)
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return Article(
+        article_id=digest[:16],
+        path=path,
+        raw_text=raw,
+        text=text,
+        segments=segments,
+        content_hash=digest,
+        published=dt.date.fromisoformat(published) if published else None,
+        date_source="header" if published else "unknown",
+    )
+
+
+def make_claim(article: Article, sentence: str, event_date: str | None = None) -> Claim:
+    start = article.raw_text.index(sentence)
+    return Claim(
+        claim_id=f"{article.article_id[:6]}-{start}",
+        article_id=article.article_id,
+        statement=sentence,
+        evidence=[Evidence(quote=sentence, start=start, end=start + len(sentence))],
+        event_date=dt.date.fromisoformat(event_date) if event_date else None,
+        salience=1.0,
+    )
+
+
+def test_a_syndicated_copy_under_another_name_is_one_source() -> None:
+    original = make_article(BODY, "c/wire.txt", "2025-03-07")
+    reprint = make_article(
+        "Reprinted from the wire.\n" + BODY + "\nShare this story.", "c/reprint.txt", "2025-03-08"
+    )
+    other = make_article(
+        "Russia warned on Friday that any deployment would be a provocation and said talks had stalled.",
+        "c/other.txt",
+        "2025-03-08",
+    )
+    groups = group_syndicated([original, reprint, other])
+    assert groups.group_of[original.article_id] == groups.group_of[reprint.article_id]
+    assert groups.group_of[other.article_id] != groups.group_of[original.article_id]
+    assert groups.count([original.article_id, reprint.article_id, other.article_id]) == 2
+
+
+def test_the_same_claim_in_two_articles_is_one_finding_with_both_citations() -> None:
+    sentence = "Only six nations have so far committed troops to the mission, officials said."
+    a = make_article(BODY, "c/a.txt", "2025-03-07")
+    b = make_article(
+        "Reprint. " + sentence + " Nothing else here for now.", "c/b.txt", "2025-03-09"
+    )
+    findings = merge_findings(
+        [make_claim(a, sentence), make_claim(b, sentence)],
+        {a.article_id: a, b.article_id: b},
+        group_syndicated([a, b]),
+    )
+    assert len(findings) == 1
+    assert len(findings[0].claims) == 2
+    assert findings[0].published == dt.date(2025, 3, 7)
+
+
+def test_claims_differing_in_number_or_negation_stay_apart() -> None:
+    assert same_claim(
+        "The UK pledged 42 troops to the mission.", "The UK pledged 42 troops to the mission!"
+    )
+    assert not same_claim(
+        "The UK pledged 42 troops to the mission.", "The UK pledged 12 troops to the mission."
+    )
+    assert not same_claim(
+        "The deal was agreed on Monday by both sides.",
+        "The deal was not agreed on Monday by both sides.",
+    )
+
+
+def test_independent_sources_count_syndication_groups_once() -> None:
+    sentence = "Only six nations have so far committed troops to the mission, officials said."
+    original = make_article(BODY, "c/wire.txt", "2025-03-07")
+    reprint = make_article(BODY + "\nShare this story.", "c/reprint.txt", "2025-03-08")
+    articles = {original.article_id: original, reprint.article_id: reprint}
+    findings = merge_findings(
+        [make_claim(original, sentence), make_claim(reprint, sentence)],
+        articles,
+        group_syndicated(list(articles.values())),
+    )
+    assert len(findings) == 1 and findings[0].independent_sources == 1
+
+
+def test_timeline_orders_by_event_date_then_publication_date_undated_last() -> None:
+    early = make_article(
+        "The summit in Brussels ended without an agreement on the mission.", "c/1.txt", "2025-03-10"
+    )
+    late = make_article(
+        "Germany declined to send troops to the reassurance force in Ukraine.",
+        "c/2.txt",
+        "2025-03-01",
+    )
+    undated = make_article(
+        "Sweden said it would wait until the mission objectives were defined.", "c/3.txt", None
+    )
+    articles = {x.article_id: x for x in (early, late, undated)}
+    claims = [
+        make_claim(undated, undated.raw_text),
+        make_claim(early, early.raw_text, event_date="2025-02-20"),
+        make_claim(late, late.raw_text),
+    ]
+    findings = merge_findings(claims, articles, group_syndicated(list(articles.values())))
+    assert [f.claims[0].article_id for f in findings] == [
+        early.article_id,
+        late.article_id,
+        undated.article_id,
+    ]
