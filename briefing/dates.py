@@ -19,11 +19,15 @@ _MONTHS["sept"] = 9
 
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _ISO_RE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
+# The day must not be the start or end of a bigger number: "In March 15,000 people fled".
 _MONTH_DAY_RE = re.compile(
-    _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?\b", re.I
+    r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?![,.]?\d)"
+    r"(?:,?\s+(?P<year>\d{4}))?\b",
+    re.I,
 )
 _DAY_MONTH_RE = re.compile(
-    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?\b", re.I
+    r"(?<![\d,.])\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?\b",
+    re.I,
 )
 _MONTH_YEAR_RE = re.compile(r"\bin\s+" + _MONTH + r"\s+(?P<year>\d{4})\b", re.I)
 _WEEKDAY_RE = re.compile(
@@ -55,12 +59,13 @@ def resolve_event_date(
         if found:
             return found, "day"
     for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
-        match = pattern.search(sentence)
-        if match:
+        for match in pattern.finditer(sentence):
+            if _is_modal_may(match):
+                continue
             found = _month_day(match, published, future)
             if found:
                 return found, "day"
-    match = _MONTH_YEAR_RE.search(sentence)
+    match = next((m for m in _MONTH_YEAR_RE.finditer(sentence) if not _is_modal_may(m)), None)
     if match:
         return dt.date(int(match.group("year")), _MONTHS[match.group("month").lower()], 1), "month"
     if published is None:
@@ -71,9 +76,19 @@ def resolve_event_date(
     match = _WEEKDAY_RE.search(sentence)
     if match:
         modifier = (match.group("last") or "").strip().lower()
-        ahead = modifier == "next" or (future and modifier != "last")
-        return _nearest_weekday(published, _WEEKDAYS[match.group("weekday").lower()], ahead), "day"
+        weekday = _WEEKDAYS[match.group("weekday").lower()]
+        if modifier == "last":
+            # "last Thursday" in a Thursday article is a week ago, not the same day.
+            days_back = (published.weekday() - weekday - 1) % 7 + 1
+            return published - dt.timedelta(days=days_back), "day"
+        ahead = modifier == "next" or future
+        return _nearest_weekday(published, weekday, ahead), "day"
     return None, None
+
+
+def _is_modal_may(match: re.Match[str]) -> bool:
+    # "all 12 may attend": the month is written with a capital, the verb is not.
+    return match.group("month") == "may"
 
 
 def _month_day(match: re.Match[str], published: dt.date | None, future: bool) -> dt.date | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
@@ -49,7 +50,7 @@ _CHAR_MAP = {**_QUOTE_CHARS, **_DASH_CHARS, "\u00a0": " ", "\u2009": " ", "\u202
 
 _NUMBER_WORDS = {
     "zero": 0,
-    "one": 1,
+    # "one" is left out: "one of the most effective means" is not a figure.
     "two": 2,
     "three": 3,
     "four": 4,
@@ -84,6 +85,8 @@ _NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\b(?:" + "|".join(_NUMBER_WORDS) + 
 _NEGATION_RE = re.compile(
     r"\b(?:not|no|never|none|nor|neither|nothing|nobody|without|cannot)\b|n't\b|n’t\b", re.I
 )
+# A fuzzy match that only adds one of these to a word reverses it ("agreed" -> "disagreed").
+_NEGATING_PREFIXES = ("dis", "un", "non", "non-", "in", "im", "il", "ir")
 
 
 @dataclass(frozen=True)
@@ -159,18 +162,26 @@ def ground_quote(quote: str, article: Article, near: int | None = None) -> Groun
         method = "fuzzy"
         if not spans:
             raise GroundingFailure(f"quote not found verbatim in the article: {quote!r}")
-    start, end = min(spans, key=lambda s: abs(s[0] - near) if near is not None else s[0])
-    if method == "fuzzy":
-        _check_same_meaning(wanted.text, clean.text[start:end], quote)
-    clean_start, clean_end = clean.original_span(start, end)
-    raw = article.raw_span(clean_start, clean_end)
-    if raw is None:
-        raise GroundingFailure(f"quote joins text from separate passages: {quote!r}")
-    raw_start, raw_end = raw
-    verbatim = article.raw_text[raw_start:raw_end]
-    if method == "normalised" and verbatim == quote:
-        method = "exact"
-    return GroundedQuote(Evidence(quote=verbatim, start=raw_start, end=raw_end), method)
+
+    def distance(span: tuple[int, int]) -> int:
+        # `near` is an offset in the cleaned text (a sentence's start), so compare it with
+        # the span's position there, not in the whitespace-collapsed normalised text.
+        return abs(clean.origin[span[0]] - near) if near is not None else span[0]
+
+    # An occurrence that crosses removed text is no evidence, but another one may be.
+    for start, end in sorted(spans, key=distance):
+        if method == "fuzzy":
+            _check_same_meaning(wanted.text, clean.text[start:end], quote)
+        clean_start, clean_end = clean.original_span(start, end)
+        raw = article.raw_span(clean_start, clean_end)
+        if raw is None:
+            continue
+        raw_start, raw_end = raw
+        verbatim = article.raw_text[raw_start:raw_end]
+        if method == "normalised" and verbatim == quote:
+            method = "exact"
+        return GroundedQuote(Evidence(quote=verbatim, start=raw_start, end=raw_end), method)
+    raise GroundingFailure(f"quote joins text from separate passages: {quote!r}")
 
 
 def check_statement_numbers(statement: str, evidence: list[Evidence]) -> None:
@@ -205,8 +216,9 @@ _clean_cache: dict[str, NormalisedText] = {}
 
 
 def _normalised_clean_text(article: Article) -> NormalisedText:
-    # Articles are immutable once loaded, and one article is grounded many times.
-    key = article.content_hash + str(len(article.text))
+    # Articles are immutable once loaded, and one article is grounded many times. Keyed by
+    # the text itself: a content hash is only as unique as whoever built the Article made it.
+    key = article.text
     cached = _clean_cache.get(key)
     if cached is None:
         if len(_clean_cache) > 256:
@@ -216,10 +228,18 @@ def _normalised_clean_text(article: Article) -> NormalisedText:
 
 
 def _all_occurrences(haystack: str, needle: str) -> list[tuple[int, int]]:
+    """Occurrences that do not start or end inside a word or number.
+
+    "12 soldiers" inside "112 soldiers", or "agreed" inside "disagreed", is a different statement.
+    """
     spans = []
     start = haystack.find(needle)
     while start != -1:
-        spans.append((start, start + len(needle)))
+        end = start + len(needle)
+        cuts_before = needle[0].isalnum() and start > 0 and haystack[start - 1].isalnum()
+        cuts_after = needle[-1].isalnum() and end < len(haystack) and haystack[end].isalnum()
+        if not (cuts_before or cuts_after):
+            spans.append((start, end))
         start = haystack.find(needle, start + 1)
     return spans
 
@@ -232,7 +252,13 @@ def _fuzzy_candidate(haystack: str, needle: str) -> list[tuple[int, int]]:
     length_ratio = max(end - start, len(needle)) / max(1, min(end - start, len(needle)))
     if length_ratio > FUZZY_MAX_LENGTH_RATIO:
         return []
-    return [_widen_to_words(haystack, start, end)]
+    start, end = _widen_to_words(haystack, start, end)
+    # The alignment may begin or end on a space; a citation should not.
+    while start < end and haystack[start] == " ":
+        start += 1
+    while end > start and haystack[end - 1] == " ":
+        end -= 1
+    return [(start, end)] if start < end else []
 
 
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -248,7 +274,26 @@ def _check_same_meaning(wanted: str, candidate: str, quote: str) -> None:
         raise GroundingFailure(
             f"quote not found verbatim; the closest passage has different numbers: {quote!r}"
         )
-    if negations_in(wanted) != negations_in(candidate):
+    if negations_in(wanted) != negations_in(candidate) or _negated_word(wanted, candidate):
         raise GroundingFailure(
             f"quote not found verbatim; the closest passage differs in negation: {quote!r}"
         )
+
+
+def _negated_word(wanted: str, candidate: str) -> bool:
+    """Whether a word differs only by a negating prefix ("agreed" / "disagreed")."""
+    a = re.findall(r"[\w'-]+", wanted.lower())
+    b = re.findall(r"[\w'-]+", candidate.lower())
+    for tag, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        for x in a[i1:i2]:
+            for y in b[j1:j2]:
+                longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+                if (
+                    len(shorter) >= 4
+                    and longer.endswith(shorter)
+                    and longer[: -len(shorter)] in _NEGATING_PREFIXES
+                ):
+                    return True
+    return False

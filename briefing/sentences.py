@@ -11,7 +11,24 @@ import pysbd
 
 # pysbd splits after these even when the sentence goes on ("$5 bn. in aid", "9 a.m. on").
 _GUARDED_ENDINGS = re.compile(
-    r"(?:\b(?:a\.m|p\.m|bn|mn|m|tn|approx|est|No|Gen|Col|Lt|Sgt|Rep|Sen|Gov|St)\.|\b[A-Z]\.)\s*$"
+    r"(?:\b(?:a\.m|p\.m|bn|mn|m|tn|approx|est|No|Gen|Col|Lt|Sgt|Rep|Sen|Gov|St|Capt|Adm|Maj|Cpl"
+    r"|Pres)\.|\b[A-Z]\.)\s*$"
+)
+
+# "at 10 a.m. Thursday", "at 3 p.m. GMT", "at 5 a.m. Kyiv time": the clock time goes on.
+_AFTER_CLOCK_TIME = re.compile(
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March"
+    r"|April|May|June|July|August|September|October|November|December"
+    r"|(?:GMT|UTC|EST|EDT|CST|CDT|PST|PDT|CET|CEST|EET|EEST|BST|MSK|ET|PT|CT)\b"
+    r"|[A-Z][a-z]+ time\b)"
+)
+# A title before a name: "Gen. Smith", "Sen. Warren" never ends a sentence.
+_TITLE_END = re.compile(r"\b(?:Gen|Col|Lt|Sgt|Rep|Sen|Gov|Capt|Adm|Maj|Cpl|Pres)\.\s*$")
+_CLOCK_TIME_END = re.compile(r"\b[ap]\.m\.\s*$", re.I)
+# A line ending like this was cut mid-sentence even when the next line opens with a
+# capital ("talks with\nPresident Macron").
+_WRAPPED_ENDING = re.compile(
+    r"(?:,|\b(?:the|a|an|of|to|and|or|but|with|by|for|in|on|at|as|from|that))\s*$"
 )
 
 _DATELINE_ONLY = re.compile(r"^\s*\([A-Za-z][\w .&-]{0,30}\)\s*$")
@@ -63,6 +80,10 @@ def _is_wrong_split(previous: str, following: str) -> bool:
     # capitalised surname ("John F. Kennedy") is a name, not a boundary.
     if first.islower() or first.isdigit():
         return True
+    if _TITLE_END.search(previous) and first.isupper():
+        return True
+    if _CLOCK_TIME_END.search(previous) and _AFTER_CLOCK_TIME.match(following.lstrip()):
+        return True
     return bool(re.search(r"\b[A-Z]\.\s*$", previous)) and bool(
         re.match(r"[A-Z][a-z]+\b", following.lstrip())
     )
@@ -73,6 +94,7 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
 
     A line is a paragraph on its own when it ends a sentence or the next line opens
     one; otherwise (no final punctuation, next line starts lower-case) it was wrapped.
+    A line ending with a comma or a word such as "the" was wrapped whatever follows.
     """
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
     start: int | None = None
@@ -80,10 +102,14 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
         if start is None:
             start = line_start
         following = lines[index + 1] if index + 1 < len(lines) else None
+        line = text[line_start:line_end]
         wrapped = (
             following is not None
-            and not re.search(r"[.!?:;\"”’)\]]\s*$", text[line_start:line_end])
-            and text[following[0] : following[0] + 1].islower()
+            and not re.search(r"[.!?:;\"”’)\]]\s*$", line)
+            and (
+                text[following[0] : following[0] + 1].islower()
+                or bool(_WRAPPED_ENDING.search(line))
+            )
             and "\n\n" not in text[line_end : following[0]].replace("\r", "")
         )
         if not wrapped:

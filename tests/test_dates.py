@@ -1,0 +1,156 @@
+"""Event dates: resolved against the publication date, never against today."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from briefing.dates import parse_iso_date, resolve_event_date
+
+THURSDAY = dt.date(2025, 3, 6)  # a Thursday
+D = dt.date
+
+
+def day(sentence: str, published: dt.date | None, *, future: bool = False) -> dt.date | None:
+    found, precision = resolve_event_date(sentence, published, future=future)
+    assert precision == ("day" if found else None)
+    return found
+
+
+def test_publication_date_fixture_is_a_thursday() -> None:
+    assert THURSDAY.weekday() == 3
+
+
+@pytest.mark.parametrize(
+    ("sentence", "future", "expected"),
+    [
+        ("Troops withdrew on Monday.", False, D(2025, 3, 3)),
+        ("Troops withdrew on Friday.", False, D(2025, 2, 28)),
+        ("Leaders will meet on Monday.", True, D(2025, 3, 10)),
+        ("Leaders will meet on Friday.", True, D(2025, 3, 7)),
+        ("The summit ended on Thursday.", False, THURSDAY),  # the day it was published
+        ("Thursday’s summit ended without a deal.", False, THURSDAY),
+        ("Thursday's summit ended without a deal.", False, THURSDAY),
+        ("Wednesday’s strike killed two.", False, D(2025, 3, 5)),
+        ("Leaders plan to meet next Monday.", False, D(2025, 3, 10)),
+        ("The envoy arrived last Tuesday.", True, D(2025, 3, 4)),
+        ("The envoy arrived last Thursday.", False, D(2025, 2, 27)),  # not the same day
+        ("The envoy arrived last Thursday.", True, D(2025, 2, 27)),
+    ],
+)
+def test_weekdays_resolve_against_publication(
+    sentence: str, future: bool, expected: dt.date
+) -> None:
+    assert day(sentence, THURSDAY, future=future) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "future", "expected"),
+    [
+        ("They met on March 3.", THURSDAY, False, D(2025, 3, 3)),
+        ("They met on 3 March.", THURSDAY, False, D(2025, 3, 3)),
+        ("They met on March 3rd.", THURSDAY, False, D(2025, 3, 3)),
+        ("They met on Sept. 5.", THURSDAY, False, D(2024, 9, 5)),  # past: last September
+        ("They will meet on Sept. 5.", THURSDAY, True, D(2025, 9, 5)),
+        ("They met on March 3, 2024.", THURSDAY, False, D(2024, 3, 3)),
+        ("They met on 3 March 2023.", THURSDAY, False, D(2023, 3, 3)),
+        ("They met on March 3, 2024.", None, False, D(2024, 3, 3)),
+        # a December date in a January article is last December
+        ("The attack on December 30 killed five.", D(2025, 1, 4), False, D(2024, 12, 30)),
+        ("The attack on 30 Dec killed five.", D(2025, 1, 4), False, D(2024, 12, 30)),
+        # a January plan in a December article is next January
+        ("The summit on January 3 is planned.", D(2024, 12, 20), True, D(2025, 1, 3)),
+        # ...but a January event in a December article, reported as past, is this year's
+        ("The summit on January 3 failed.", D(2024, 12, 20), False, D(2024, 1, 3)),
+    ],
+)
+def test_month_day_with_and_without_year(
+    sentence: str, published: dt.date | None, future: bool, expected: dt.date
+) -> None:
+    assert day(sentence, published, future=future) == expected
+
+
+def test_relative_days() -> None:
+    assert day("He spoke yesterday in Kyiv.", THURSDAY) == D(2025, 3, 5)
+    assert day("He speaks today in Kyiv.", THURSDAY) == THURSDAY
+    assert day("He will speak tomorrow in Kyiv.", THURSDAY, future=True) == D(2025, 3, 7)
+    # crossing a month and a year boundary
+    assert day("He spoke yesterday.", D(2025, 1, 1)) == D(2024, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["He spoke yesterday.", "Troops withdrew on Monday.", "They met on March 3.", "today"],
+)
+def test_relative_dates_need_a_publication_date(sentence: str) -> None:
+    assert resolve_event_date(sentence, None) == (None, None)
+    assert resolve_event_date(sentence, None, future=True) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The vote on February 30 failed.",
+        "The vote on 31 April failed.",
+        "The vote on February 29, 2025 failed.",  # 2025 is not a leap year
+        "The memo is dated 2025-02-30.",
+        "The memo is dated 2025-13-01.",
+    ],
+)
+def test_impossible_dates_give_no_date(sentence: str) -> None:
+    assert resolve_event_date(sentence, THURSDAY) == (None, None)
+
+
+def test_leap_day_is_a_date() -> None:
+    assert day("The vote on February 29, 2024 failed.", THURSDAY) == D(2024, 2, 29)
+
+
+def test_iso_dates() -> None:
+    assert day("The memo is dated 2025-02-14.", None) == D(2025, 2, 14)
+    assert day("Memo 2024-12-31, released Monday.", THURSDAY) == D(2024, 12, 31)
+    assert parse_iso_date("2025-02-14") == D(2025, 2, 14)
+    assert parse_iso_date(" 2025-02-14T10:00:00Z") == D(2025, 2, 14)
+    assert parse_iso_date("2025-02-30") is None
+    assert parse_iso_date("14 February 2025") is None
+    assert parse_iso_date("") is None
+
+
+def test_month_and_year_has_month_precision() -> None:
+    assert resolve_event_date("The plan was drafted in May 2024.", THURSDAY) == (
+        D(2024, 5, 1),
+        "month",
+    )
+    assert resolve_event_date("The plan was drafted in May 2024.", None) == (
+        D(2024, 5, 1),
+        "month",
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In March 15,000 people fled the city.",  # not March 15
+        "Omar 12 was the code name.",  # "mar" inside a word is not March
+        "All 12 may attend the summit.",  # the verb, not the month
+        "Some 2,500 March veterans marched.",
+        "The report was published.",
+    ],
+)
+def test_things_that_are_not_dates(sentence: str) -> None:
+    assert resolve_event_date(sentence, THURSDAY) == (None, None)
+
+
+def test_may_the_month_still_works() -> None:
+    assert day("They met on May 12.", THURSDAY) == D(2024, 5, 12)
+    assert day("They met on 12 May 2024.", THURSDAY) == D(2024, 5, 12)
+
+
+def test_explicit_date_wins_over_a_weekday() -> None:
+    # pattern precedence, not position: an explicit date is more precise than a weekday
+    assert day("On Monday, ministers agreed to meet on March 10.", THURSDAY) == D(2025, 3, 10)
+
+
+def test_resolution_does_not_depend_on_today() -> None:
+    # an article from long ago resolves against its own date
+    assert day("Troops withdrew on Monday.", D(1999, 6, 10)) == D(1999, 6, 7)
