@@ -69,7 +69,12 @@ def to_markdown(brief: Brief) -> str:
                 f"- **{item.date_label}** {_md_escape(item.text)} {_markers(item)}{corroboration}"
             )
         lines.append("")
-    lines += ["## Sources", ""]
+    lines += [
+        f"_{brief.word_count} words. Sources and the citation table follow as appendices._",
+        "",
+        "## Sources",
+        "",
+    ]
     for source in brief.sources:
         date = f"{source.published} ({source.date_source})" if source.published else "undated"
         outlet = f"{_md_escape(source.outlet)}, " if source.outlet else ""
