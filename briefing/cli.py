@@ -10,11 +10,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from typer.exceptions import TyperException
 
 from briefing import config
 from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError
+from briefing.pipeline import LLMOptions
 from briefing.pipeline import generate as generate_brief
 from briefing.render import citation_table_rows, citations_csv, citations_markdown
 from briefing.review import load_brief, recheck_citations
@@ -27,6 +29,39 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class ExtractionProgress:
+    """A progress bar on stderr while articles are extracted: done, cached, re-asked, failed."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("extracting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.counts = {"extracted": 0, "cached": 0, "reasked": 0, "failed": 0}
+        self.task = self.progress.add_task("extract", total=None, counts="")
+
+    def __enter__(self) -> ExtractionProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, event: str, count: int) -> None:
+        if event == "total":
+            self.progress.update(self.task, total=count)
+            return
+        self.counts[event] = self.counts.get(event, 0) + count
+        advance = count if event in ("extracted", "cached", "failed") else 0
+        summary = ", ".join(f"{n} {name}" for name, n in self.counts.items() if n)
+        self.progress.update(self.task, advance=advance, counts=summary)
 
 
 def _date(option: str, value: str | None) -> dt.date | None:
@@ -50,8 +85,21 @@ def generate(
     extractor: Annotated[
         str, typer.Option(help="auto (llm when an API is configured), llm or offline.")
     ] = "auto",
-    model: Annotated[str | None, typer.Option(help="Model name (default: BRIEFING_MODEL).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model name (default: BRIEFING_MODEL or gpt-4o-mini).")
+    ] = None,
     undated: Annotated[str, typer.Option(help="include or exclude undated articles.")] = "include",
+    mode: Annotated[
+        str | None,
+        typer.Option(help="instructor mode: tools (OpenAI), json_schema, json or md_json."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 8,
+    max_calls: Annotated[
+        int | None, typer.Option(help="Stop before making more than this many LLM calls.")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop before the estimated cost passes this (USD).")
+    ] = None,
 ) -> None:
     """Write the brief for a period and print the paths of the files written.
 
@@ -61,16 +109,21 @@ def generate(
     """
     since_date = _date("--since", since)
     assert since_date is not None
-    result = generate_brief(
-        since_date,
-        _date("--until", until),
-        corpus=corpus,
-        out=out,
-        formats=config.parse_formats(format),
-        extractor=extractor,
-        model=model,
-        undated=undated,
+    options = LLMOptions(
+        model=model, mode=mode, concurrency=concurrency, max_calls=max_calls, max_cost_usd=max_cost
     )
+    with ExtractionProgress(err) as progress:
+        result = generate_brief(
+            since_date,
+            _date("--until", until),
+            corpus=corpus,
+            out=out,
+            formats=config.parse_formats(format),
+            extractor=extractor,
+            undated=undated,
+            llm=options,
+            progress=progress.update,
+        )
     for problem in result.warnings:
         err.print(f"warning: {problem}", markup=False)
     for problem in result.skipped:
@@ -83,6 +136,14 @@ def generate(
         f" {sum(not c.verified for c in result.brief.citations)} unverified",
         markup=False,
     )
+    usage = stats.usage
+    if usage.calls:
+        err.print(
+            f"LLM: {usage.calls} calls, {stats.reasks} re-asks, {usage.retries} retries,"
+            f" {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens,"
+            f" about ${usage.cost_usd:.4f}",
+            markup=False,
+        )
     for path in result.paths:
         typer.echo(str(path))
 

@@ -34,6 +34,11 @@ def llm_configured() -> bool:
     return api_key() is not None or base_url() is not None
 
 
+def instructor_mode() -> str:
+    """tools suits OpenAI; local servers often need json_schema, json or md_json."""
+    return os.environ.get("BRIEFING_MODE") or "tools"
+
+
 def model_name(option: str | None) -> str:
     return option or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
 

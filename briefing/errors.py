@@ -3,6 +3,7 @@
     BriefingError                 exit 1: something failed
     ├── ConfigurationError        exit 2: a bad option, environment variable or setting
     ├── CorpusError               the corpus folder is missing or holds no usable article
+    ├── ExtractionError           articles could not be extracted (API down, auth, budget)
     ├── BriefFileError            a brief JSON given to `briefing citations` cannot be read
     └── StoreError                the SQLite store cannot be opened or written
 
@@ -31,6 +32,10 @@ class ConfigurationError(BriefingError):
 
 class CorpusError(BriefingError):
     """The corpus folder cannot be read or holds no usable article."""
+
+
+class ExtractionError(BriefingError):
+    """Some articles could not be extracted; what finished is kept in the store."""
 
 
 class BriefFileError(BriefingError):

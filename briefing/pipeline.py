@@ -6,9 +6,11 @@ BriefingError subclasses, and never prints.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import inspect
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -17,17 +19,21 @@ from briefing import config
 from briefing.aggregate import group_syndicated, merge_findings
 from briefing.compose import BriefContext, assemble_brief, brief_title, compose_offline
 from briefing.corpus import Corpus, FileProblem, load_corpus
-from briefing.errors import ConfigurationError, CorpusError
+from briefing.errors import ConfigurationError, CorpusError, ExtractionError
+from briefing.extract_llm import ArticleFailed, LLMExtractor
 from briefing.extract_offline import OfflineExtractor
+from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings, Usage
 from briefing.render import to_html, to_json, to_markdown
-from briefing.schemas import Article, ArticleExtraction, Brief, Claim, ExtractorInfo, Period
+from briefing.schemas import Article, ArticleExtraction, Brief, ExtractorInfo, Period
 from briefing.store import Store, cache_key
 
-Report = Callable[[str], None]
+# Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
+# article and ("reasked", n) when answers were sent back to the model.
+Progress = Callable[[str, int], None]
 
 
 class Extractor(Protocol):
-    """Turns one article into grounded claims."""
+    """Turns one article into grounded claims (the LLM extractor's extract is async)."""
 
     @property
     def name(self) -> Literal["llm", "offline"]: ...
@@ -36,7 +42,18 @@ class Extractor(Protocol):
     @property
     def prompt_version(self) -> str | None: ...
 
-    def extract(self, article: Article) -> ArticleExtraction: ...
+    def extract(self, article: Article) -> ArticleExtraction | Awaitable[ArticleExtraction]: ...
+
+
+@dataclass
+class LLMOptions:
+    """How to reach the LLM; ignored by the offline extractor."""
+
+    model: str | None = None
+    mode: str | None = None
+    concurrency: int = 8
+    max_calls: int | None = None
+    max_cost_usd: float | None = None
 
 
 @dataclass
@@ -44,7 +61,9 @@ class ExtractionStats:
     cached: int = 0
     extracted: int = 0
     dropped_claims: int = 0
+    reasks: int = 0
     failed: list[FileProblem] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
 
 
 @dataclass
@@ -57,13 +76,17 @@ class GenerateResult:
     stats: ExtractionStats
 
 
-def make_extractor(choice: str, model: str | None) -> Extractor:
-    name = config.resolve_extractor(choice)
-    if name == "offline":
+def make_extractor(choice: str, options: LLMOptions, store: Store) -> Extractor:
+    if config.resolve_extractor(choice) == "offline":
         return OfflineExtractor()
-    raise ConfigurationError(
-        "the llm extractor is not available in this version yet; use --extractor offline"
+    settings = LLMSettings(
+        model=config.model_name(options.model),
+        base_url=config.base_url(),
+        mode=options.mode or config.instructor_mode(),
+        concurrency=options.concurrency,
+        budget=Budget(max_calls=options.max_calls, max_cost_usd=options.max_cost_usd),
     )
+    return LLMExtractor(LLMClient(settings, log_call=store.log_call))
 
 
 def select_period(
@@ -86,24 +109,80 @@ def select_period(
     return kept, Period(since=since, until=until), len(articles) - len(kept)
 
 
-def extract_all(
-    articles: list[Article], extractor: Extractor, store: Store, stats: ExtractionStats
-) -> list[Claim]:
-    """Claims of every article, from the store when this exact work was done before."""
-    claims: list[Claim] = []
+async def extract_all(
+    articles: list[Article],
+    extractor: Extractor,
+    store: Store,
+    stats: ExtractionStats,
+    *,
+    concurrency: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, ArticleExtraction]:
+    """Extractions of every article that could be extracted, by article id.
+
+    The store answers for work done before; each new extraction is saved the moment it
+    finishes, so an interrupted or failing run keeps everything finished.
+    """
+    notify = progress or (lambda event, count: None)
+    notify("total", len(articles))
+    results: dict[str, ArticleExtraction] = {}
+    pending = []
     for article in articles:
         store.record_article(article)
         key = cache_key(article, extractor.name, extractor.model, _version(extractor))
-        extraction = store.cached_extraction(key)
-        if extraction is None:
-            extraction = extractor.extract(article)
-            store.save_extraction(key, article, extraction)
-            stats.extracted += 1
+        cached = store.cached_extraction(key)
+        if cached is None:
+            pending.append((article, key))
         else:
+            results[article.article_id] = cached
             stats.cached += 1
-        stats.dropped_claims += extraction.dropped
-        claims.extend(extraction.claims)
-    return claims
+            notify("cached", 1)
+    limit = asyncio.Semaphore(concurrency)
+
+    async def extract_one(article: Article, key: str) -> None:
+        async with limit:
+            try:
+                outcome = extractor.extract(article)
+                extraction = await outcome if inspect.isawaitable(outcome) else outcome
+            except ArticleFailed as failure:
+                stats.failed.append(FileProblem(article.path, failure.reason))
+                notify("failed", 1)
+                return
+            except BudgetExceeded as budget:
+                stats.failed.append(FileProblem(article.path, f"not extracted: {budget}"))
+                notify("failed", 1)
+                return
+        store.save_extraction(key, article, extraction)
+        results[article.article_id] = extraction
+        stats.extracted += 1
+        stats.reasks += extraction.reasks
+        notify("extracted", 1)
+        if extraction.reasks:
+            notify("reasked", extraction.reasks)
+
+    await asyncio.gather(*(extract_one(article, key) for article, key in pending))
+    stats.dropped_claims = sum(e.dropped for e in results.values())
+    return results
+
+
+def with_inferred_dates(
+    articles: list[Article], extractions: dict[str, ArticleExtraction]
+) -> list[Article]:
+    """Undated articles take the publication date the model inferred, marked as inferred."""
+    dated = []
+    for article in articles:
+        extraction = extractions.get(article.article_id)
+        if article.published is None and extraction and extraction.inferred_published:
+            evidence = extraction.inferred_date_evidence
+            article = article.model_copy(
+                update={
+                    "published": extraction.inferred_published,
+                    "date_source": "inferred",
+                    "date_evidence": evidence.quote if evidence else None,
+                }
+            )
+        dated.append(article)
+    return dated
 
 
 def _version(extractor: Extractor) -> str | None:
@@ -118,12 +197,13 @@ def generate(
     out: Path = config.DEFAULT_OUT,
     formats: Sequence[str] = config.DEFAULT_FORMATS,
     extractor: str = "auto",
-    model: str | None = None,
     undated: str = "include",
-    report: Report | None = None,
+    llm: LLMOptions | None = None,
+    progress: Progress | None = None,
 ) -> GenerateResult:
     """Write the brief for [since, until] from the articles in `corpus`; return what was done."""
-    chosen = make_extractor(extractor, model)
+    options = llm or LLMOptions()
+    config.resolve_extractor(extractor)  # a configuration error before any work
     loaded = load_corpus(corpus)
     articles, period, excluded = select_period(loaded.articles, since, until, undated)
     if not articles:
@@ -131,13 +211,24 @@ def generate(
     store = Store.open(config.store_home(corpus))
     stats = ExtractionStats()
     try:
-        claims = extract_all(articles, chosen, store, stats)
+        chosen = make_extractor(extractor, options, store)
+        extractions = asyncio.run(
+            _extract_then_close(articles, chosen, store, stats, options.concurrency, progress)
+        )
     finally:
         store.close()
+    if stats.failed:
+        raise ExtractionError(_failure_message(stats, len(articles)))
+    articles = [
+        a
+        for a in with_inferred_dates(articles, extractions)
+        if a.published is None or period.since <= a.published <= period.until
+    ]
+    excluded += len(extractions) - len(articles)
     by_id = {a.article_id: a for a in articles}
+    claims = [c for a in articles for c in extractions[a.article_id].claims]
     groups = group_syndicated(articles)
     findings = merge_findings(claims, by_id, groups)
-    notes = _notes(articles, loaded, stats)
     context = BriefContext(
         period=period,
         articles=articles,
@@ -146,12 +237,41 @@ def generate(
             name=chosen.name, model=chosen.model, prompt_version=chosen.prompt_version
         ),
         corpus=_display_path(corpus),
-        notes=notes,
+        notes=_notes(articles, loaded, stats),
     )
     overview, sections = compose_offline(findings, context)
     brief = assemble_brief(brief_title(findings), overview, sections, context, as_of=period.until)
     paths = write_brief(brief, out, f"brief-{period.since}_{period.until}", formats)
     return GenerateResult(brief, paths, loaded.skipped, loaded.warnings, excluded, stats)
+
+
+async def _extract_then_close(
+    articles: list[Article],
+    extractor: Extractor,
+    store: Store,
+    stats: ExtractionStats,
+    concurrency: int,
+    progress: Progress | None,
+) -> dict[str, ArticleExtraction]:
+    client = getattr(extractor, "client", None)
+    try:
+        return await extract_all(
+            articles, extractor, store, stats, concurrency=concurrency, progress=progress
+        )
+    finally:
+        if isinstance(client, LLMClient):
+            stats.usage = client.usage
+            await client.close()
+
+
+def _failure_message(stats: ExtractionStats, total: int) -> str:
+    done = stats.cached + stats.extracted
+    first = stats.failed[0]
+    more = f" (and {len(stats.failed) - 1} more)" if len(stats.failed) > 1 else ""
+    return (
+        f"{len(stats.failed)} of {total} article(s) not extracted; {first}{more}."
+        f" The {done} finished are kept in the store: run again to continue"
+    )
 
 
 def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:

@@ -92,6 +92,11 @@ class ArticleExtraction(Record):
     claims: list[Claim]
     dropped: int = Field(default=0, description="claims that failed grounding and were dropped")
     drop_reasons: list[str] = Field(default_factory=list)
+    reasks: int = Field(default=0, description="answers sent back to the model for correction")
+    inferred_published: dt.date | None = Field(
+        default=None, description="for an undated article: the publication date the model estimated"
+    )
+    inferred_date_evidence: Evidence | None = None
 
 
 class Finding(Record):

@@ -1,0 +1,241 @@
+"""The LLM transport: one OpenAI-compatible client, one retry policy, usage and budget.
+
+Every chat completion the tool makes goes through `LLMClient.complete`, which is the
+`create` function instructor patches. So each HTTP call, first answer or re-ask, is
+retried by tenacity alone (the SDK's own retries are off), checked against the run's
+budget before it is sent, and logged with its usage after it returns.
+
+Works against the OpenAI API and any OpenAI-compatible server (Ollama, vLLM,
+llama.cpp, LM Studio) through a base URL; local servers usually need a json mode.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from briefing import config
+from briefing.errors import BriefingError, ConfigurationError
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 60.0
+# Characters per token, to estimate a request's size before it is sent.
+CHARS_PER_TOKEN = 4
+# Assumed completion size for the budget check before a call.
+EXPECTED_COMPLETION_TOKENS = 1500
+
+# US dollars per million tokens (input, output). Unknown models (local servers) cost 0.
+PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+}
+
+INSTRUCTOR_MODES = ("tools", "json_schema", "json", "md_json")
+
+
+@dataclass
+class CallScope:
+    """What the calls of one task are for; counts them so validators know the attempt."""
+
+    purpose: str
+    article_id: str | None = None
+    calls: int = 0
+
+
+# Set per asyncio task, so that concurrent tasks each see their own scope.
+current_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
+    "current_scope", default=None
+)
+
+CallLogger = Callable[..., None]
+
+
+class BudgetExceeded(BriefingError):
+    """The next call would pass --max-calls or --max-cost."""
+
+
+def price_of(model: str) -> tuple[float, float] | None:
+    # Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their family costs.
+    for name in sorted(PRICES_PER_MILLION, key=len, reverse=True):
+        if model == name or model.startswith(name + "-"):
+            return PRICES_PER_MILLION[name]
+    return None
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    retries: int = 0
+
+
+@dataclass
+class Budget:
+    max_calls: int | None = None
+    max_cost_usd: float | None = None
+
+
+@dataclass
+class LLMSettings:
+    model: str
+    base_url: str | None
+    mode: str = "tools"
+    concurrency: int = 8
+    attempts: int = DEFAULT_ATTEMPTS
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    budget: Budget = field(default_factory=Budget)
+
+    def __post_init__(self) -> None:
+        if self.mode not in INSTRUCTOR_MODES:
+            raise ConfigurationError(
+                f"--mode must be one of {', '.join(INSTRUCTOR_MODES)}, not {self.mode!r}"
+            )
+        if self.concurrency < 1:
+            raise ConfigurationError("--concurrency must be at least 1")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another try: rate limits, server errors, timeouts, dropped connections."""
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code == 429 or error.status_code >= 500
+    return isinstance(error, (openai.APITimeoutError, openai.APIConnectionError))
+
+
+def retry_after_seconds(error: BaseException) -> float | None:
+    if isinstance(error, openai.APIStatusError):
+        value = error.response.headers.get("retry-after")
+        if value:
+            try:
+                return min(float(value), BACKOFF_MAX_SECONDS)
+            except ValueError:
+                return None
+    return None
+
+
+def backoff(state: RetryCallState) -> float:
+    """Retry-After when the server gives one, else exponential backoff with full jitter."""
+    error = state.outcome.exception() if state.outcome else None
+    told = retry_after_seconds(error) if error else None
+    if told is not None:
+        return told
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (state.attempt_number - 1))
+    return random.uniform(0, ceiling)
+
+
+class LLMClient:
+    """An AsyncOpenAI client with the project's retry policy, budget and call log."""
+
+    def __init__(self, settings: LLMSettings, log_call: CallLogger | None = None) -> None:
+        self.settings = settings
+        self.usage = Usage()
+        self._log_call = log_call
+        # The key is read here, passed to the SDK, and kept nowhere else. A local server
+        # may need none; the SDK insists on a non-empty string.
+        self._client = openai.AsyncOpenAI(
+            api_key=config.api_key() or "not-needed-for-local-servers",
+            base_url=settings.base_url,
+            max_retries=0,
+            timeout=settings.timeout,
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    def _check_budget(self, kwargs: dict[str, Any]) -> None:
+        budget = self.settings.budget
+        if budget.max_calls is not None and self.usage.calls + 1 > budget.max_calls:
+            raise BudgetExceeded(f"--max-calls {budget.max_calls} reached")
+        price = price_of(self.settings.model)
+        if budget.max_cost_usd is not None and price is not None:
+            chars = sum(len(str(m.get("content") or "")) for m in kwargs.get("messages", []))
+            estimate = (
+                chars / CHARS_PER_TOKEN * price[0] + EXPECTED_COMPLETION_TOKENS * price[1]
+            ) / 1e6
+            if self.usage.cost_usd + estimate > budget.max_cost_usd:
+                raise BudgetExceeded(
+                    f"--max-cost ${budget.max_cost_usd:.2f} would be passed"
+                    f" (spent ${self.usage.cost_usd:.4f}, next call about ${estimate:.4f})"
+                )
+
+    async def complete(self, **kwargs: Any) -> Any:
+        """One chat completion, retried on transient failures; the function instructor patches."""
+        self._check_budget(kwargs)
+        scope = current_scope.get()
+        if scope is not None:
+            scope.calls += 1
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.attempts),
+            wait=backoff,
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.usage.retries += 1
+                started = time.monotonic()
+                try:
+                    response = await self._client.chat.completions.create(**kwargs)
+                except Exception as error:
+                    self._record(kwargs, started, None, describe_error(error))
+                    raise
+                self._record(kwargs, started, response, None)
+                return response
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def _record(
+        self, kwargs: dict[str, Any], started: float, response: Any, error: str | None
+    ) -> None:
+        self.usage.calls += 1
+        prompt_tokens = completion_tokens = None
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            prompt_tokens = usage.prompt_tokens or 0
+            completion_tokens = usage.completion_tokens or 0
+            self.usage.prompt_tokens += prompt_tokens
+            self.usage.completion_tokens += completion_tokens
+            price = price_of(self.settings.model)
+            if price is not None:
+                self.usage.cost_usd += (
+                    prompt_tokens * price[0] + completion_tokens * price[1]
+                ) / 1e6
+        if self._log_call is not None:
+            scope = current_scope.get()
+            self._log_call(
+                purpose=scope.purpose if scope else "other",
+                status="error" if error else "ok",
+                article_id=scope.article_id if scope else None,
+                model=str(kwargs.get("model")),
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                latency_ms=int((time.monotonic() - started) * 1000),
+                error=error,
+            )
+
+
+def describe_error(error: BaseException) -> str:
+    """A short cause for logs and messages; never includes request headers or the key."""
+    if isinstance(error, openai.APIStatusError):
+        return f"HTTP {error.status_code} from the API"
+    if isinstance(error, openai.APITimeoutError):
+        return "the API did not answer in time"
+    if isinstance(error, openai.APIConnectionError):
+        return "cannot connect to the API"
+    return type(error).__name__

@@ -1,0 +1,61 @@
+"""Prompt files: rendered in a Jinja sandbox, versioned by their content hash.
+
+A prompt file defines two blocks, `system` and `user`. A variable the template uses
+but the caller did not pass is an error (StrictUndefined), and the sandbox keeps a
+template from reaching Python internals. Article text is passed as a variable and
+never rendered as template source, so Jinja syntax inside an article is inert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from briefing.errors import ConfigurationError
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+EXTRACT_CLAIMS = "extract_claims"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    source: str
+
+    @property
+    def version(self) -> str:
+        """The content hash: any edit to the prompt is a new version and a cache miss."""
+        return f"{self.name}@{hashlib.sha256(self.source.encode()).hexdigest()[:12]}"
+
+    def render(self, **variables: Any) -> list[dict[str, str]]:
+        """Chat messages: the system block, then the user block."""
+        template = _environment().from_string(self.source)
+        try:
+            context = template.new_context(variables)
+            system = "".join(template.blocks["system"](context)).strip()
+            user = "".join(template.blocks["user"](context)).strip()
+        except (TemplateError, KeyError) as error:
+            raise ConfigurationError(f"prompt {self.name!r} cannot be rendered: {error}") from None
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+@cache
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+
+
+@cache
+def load_prompt(name: str) -> Prompt:
+    path = PROMPTS_DIR / f"{name}.j2"
+    try:
+        return Prompt(name, path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigurationError(f"prompt file missing: {path} ({error.strerror})") from None

@@ -1,0 +1,199 @@
+"""A local OpenAI-compatible chat-completions server that answers from curated responses.
+
+    python tests/fixture_server.py --port 8765 [--fault 429 --fault malformed ...]
+
+It serves POST /v1/chat/completions for every call the pipeline makes on the seeds.
+Each curated response (tests/fixtures/llm/*.json) names a phrase of its article; the
+server finds the article a prompt carries by that phrase and answers in the format the
+request asks for (a tool call, a JSON object, or JSON in a Markdown fence). A request
+that carries a re-ask (more than system + user messages) gets the corrected "answer";
+a first request gets "first_answer" where one exists (it holds an ungrounded quote).
+
+Faults for the next requests are queued with --fault or POST /fixture/faults
+{"faults": ["429", "500", "503", "malformed", "slow", "drop"]}. Every response names
+this server, never a real OpenAI model, in its `model` field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import socket
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "llm"
+MODEL_NAME = "briefing-fixture-server"
+CREATED = 1_735_689_600  # fixed, so that recorded cassettes are stable
+SLOW_SECONDS = 5.0
+
+
+def load_fixtures(folder: Path = FIXTURES) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
+
+
+class FixtureState:
+    def __init__(self, fixtures: list[dict[str, Any]], faults: list[str] | None = None) -> None:
+        self.fixtures = fixtures
+        self.faults: deque[str] = deque(faults or [])
+        self.requests = 0
+        self.lock = threading.Lock()
+
+    def next_fault(self) -> str | None:
+        with self.lock:
+            self.requests += 1
+            return self.faults.popleft() if self.faults else None
+
+
+def _text_of(messages: list[dict[str, Any]]) -> str:
+    parts = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            parts.extend(str(block.get("text", "")) for block in content if isinstance(block, dict))
+    return "\n".join(parts)
+
+
+def choose_payload(fixtures: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any] | None:
+    messages = request.get("messages", [])
+    prompt = _text_of(messages[:2])  # the system and first user message carry the article
+    for fixture in fixtures:
+        if fixture["match"] in prompt:
+            extract = fixture["extract"]
+            is_reask = len(messages) > 2
+            if not is_reask and "first_answer" in extract:
+                return dict(extract["first_answer"])
+            return dict(extract["answer"])
+    return None
+
+
+def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    arguments = json.dumps(payload, ensure_ascii=False)
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:24]
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    finish_reason = "stop"
+    tools = request.get("tools")
+    if tools:
+        name = tools[0]["function"]["name"]
+        message["tool_calls"] = [
+            {"id": f"call_{digest}", "type": "function", "function": {"name": name, "arguments": arguments}}
+        ]
+        finish_reason = "tool_calls"
+    elif request.get("response_format"):
+        message["content"] = arguments
+    else:
+        message["content"] = f"```json\n{arguments}\n```"
+    prompt_chars = len(_text_of(request.get("messages", [])))
+    return {
+        "id": f"chatcmpl-{digest}",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": MODEL_NAME,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": prompt_chars // 4,
+            "completion_tokens": len(arguments) // 4,
+            "total_tokens": prompt_chars // 4 + len(arguments) // 4,
+        },
+        "system_fingerprint": "fixture",
+    }
+
+
+def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet under pytest
+            return
+
+        def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+            body = {"error": {"message": message, "type": "fixture_error", "code": status}}
+            self._send_json(status, body, headers)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/models"):
+                self._send_json(200, {"object": "list", "data": [{"id": MODEL_NAME, "object": "model"}]})
+            else:
+                self._error(404, f"no route {self.path}")
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length)
+            if self.path == "/fixture/faults":
+                state.faults.extend(json.loads(raw or b"{}").get("faults", []))
+                self._send_json(200, {"queued": list(state.faults)})
+                return
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._error(404, f"no route {self.path}")
+                return
+            fault = state.next_fault()
+            if fault == "429":
+                self._error(429, "rate limited by the fixture server", {"Retry-After": "0"})
+                return
+            if fault in ("500", "503"):
+                self._error(int(fault), "fixture server fault")
+                return
+            if fault == "drop":
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault == "slow":
+                time.sleep(SLOW_SECONDS)
+            try:
+                request = json.loads(raw)
+            except json.JSONDecodeError:
+                self._error(400, "request body is not JSON")
+                return
+            payload = choose_payload(state.fixtures, request)
+            if payload is None:
+                self._error(400, "the fixture server has no curated response for this prompt")
+                return
+            if fault == "malformed":
+                self._send_json(200, b'{"id": "chatcmpl-broken", "choices": [')
+                return
+            self._send_json(200, completion_body(request, payload))
+
+    return Handler
+
+
+def serve(port: int = 0, faults: list[str] | None = None) -> tuple[ThreadingHTTPServer, FixtureState]:
+    """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one."""
+    state = FixtureState(load_fixtures(), faults)
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, state
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--fault", action="append", default=[], help="queue a fault for the next request")
+    args = parser.parse_args()
+    state = FixtureState(load_fixtures(), args.fault)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
+    print(f"fixture server on http://127.0.0.1:{args.port}/v1 ({len(state.fixtures)} articles)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
