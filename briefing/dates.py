@@ -81,8 +81,10 @@ def resolve_event_date(
             # "last Thursday" in a Thursday article is a week ago, not the same day.
             days_back = (published.weekday() - weekday - 1) % 7 + 1
             return published - dt.timedelta(days=days_back), "day"
-        ahead = modifier == "next" or future
-        return _nearest_weekday(published, weekday, ahead), "day"
+        if modifier == "next":
+            days_ahead = (weekday - published.weekday() - 1) % 7 + 1
+            return published + dt.timedelta(days=days_ahead), "day"
+        return _nearest_weekday(published, weekday, ahead=future), "day"
     return None, None
 
 
@@ -119,6 +121,7 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _nearest_weekday(published: dt.date, weekday: int, ahead: bool) -> dt.date:
+    """The day itself counts: "on Saturday" in a Saturday article is that day."""
     if ahead:
-        return published + dt.timedelta(days=(weekday - published.weekday() - 1) % 7 + 1)
+        return published + dt.timedelta(days=(weekday - published.weekday()) % 7)
     return published - dt.timedelta(days=(published.weekday() - weekday) % 7)

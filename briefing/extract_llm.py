@@ -46,6 +46,15 @@ DEFAULT_ARTICLE_TOKEN_BUDGET = 6000
 CHARS_PER_TOKEN = 4
 
 
+# Our names for instructor's modes: tools for OpenAI, the json modes for local servers.
+INSTRUCTOR_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
 class ArticleFailed(Exception):
     """One article could not be extracted; the run goes on and reports it."""
 
@@ -173,7 +182,7 @@ class LLMExtractor:
         self._prompt = load_prompt(EXTRACT_CLAIMS)
         self.prompt_version: str | None = self._prompt.version
         self._create: Any = instructor.patch(
-            create=client.complete, mode=instructor.Mode(client.settings.mode)
+            create=client.complete, mode=INSTRUCTOR_MODES[client.settings.mode]
         )
 
     async def extract(self, article: Article) -> ArticleExtraction:

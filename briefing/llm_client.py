@@ -12,6 +12,7 @@ llama.cpp, LM Studio) through a base URL; local servers usually need a json mode
 from __future__ import annotations
 
 import contextvars
+import json
 import random
 import time
 from collections.abc import Callable
@@ -112,10 +113,19 @@ class LLMSettings:
 
 
 def is_transient(error: BaseException) -> bool:
-    """Worth another try: rate limits, server errors, timeouts, dropped connections."""
+    """Worth another try: rate limits, server errors, timeouts, dropped connections, and a
+    response body cut short (the SDK cannot decode it)."""
     if isinstance(error, openai.APIStatusError):
         return error.status_code == 429 or error.status_code >= 500
-    return isinstance(error, (openai.APITimeoutError, openai.APIConnectionError))
+    return isinstance(
+        error,
+        (
+            openai.APITimeoutError,
+            openai.APIConnectionError,
+            openai.APIResponseValidationError,
+            json.JSONDecodeError,
+        ),
+    )
 
 
 def retry_after_seconds(error: BaseException) -> float | None:
@@ -232,10 +242,18 @@ class LLMClient:
 
 def describe_error(error: BaseException) -> str:
     """A short cause for logs and messages; never includes request headers or the key."""
+    if isinstance(error, openai.AuthenticationError):
+        return "the API refused the key (HTTP 401): check OPENAI_API_KEY"
+    if isinstance(error, openai.PermissionDeniedError):
+        return "the API denied access (HTTP 403)"
+    if isinstance(error, openai.NotFoundError):
+        return "the API has no such model or route (HTTP 404): check --model and the base URL"
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code} from the API"
     if isinstance(error, openai.APITimeoutError):
         return "the API did not answer in time"
     if isinstance(error, openai.APIConnectionError):
         return "cannot connect to the API"
+    if isinstance(error, json.JSONDecodeError):
+        return "the API's response was not valid JSON"
     return type(error).__name__

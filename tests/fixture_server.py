@@ -17,6 +17,7 @@ this server, never a real OpenAI model, in its `model` field.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import socket
@@ -33,7 +34,8 @@ CREATED = 1_735_689_600  # fixed, so that recorded cassettes are stable
 SLOW_SECONDS = 5.0
 
 
-def load_fixtures(folder: Path = FIXTURES) -> list[dict[str, Any]]:
+def load_fixtures(folder: Path | None = None) -> list[dict[str, Any]]:
+    folder = folder or FIXTURES
     return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
 
 
@@ -61,7 +63,9 @@ def _text_of(messages: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def choose_payload(fixtures: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any] | None:
+def choose_payload(
+    fixtures: list[dict[str, Any]], request: dict[str, Any]
+) -> dict[str, Any] | None:
     messages = request.get("messages", [])
     prompt = _text_of(messages[:2])  # the system and first user message carry the article
     for fixture in fixtures:
@@ -83,7 +87,11 @@ def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[st
     if tools:
         name = tools[0]["function"]["name"]
         message["tool_calls"] = [
-            {"id": f"call_{digest}", "type": "function", "function": {"name": name, "arguments": arguments}}
+            {
+                "id": f"call_{digest}",
+                "type": "function",
+                "function": {"name": name, "arguments": arguments},
+            }
         ]
         finish_reason = "tool_calls"
     elif request.get("response_format"):
@@ -96,7 +104,9 @@ def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[st
         "object": "chat.completion",
         "created": CREATED,
         "model": MODEL_NAME,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
+        ],
         "usage": {
             "prompt_tokens": prompt_chars // 4,
             "completion_tokens": len(arguments) // 4,
@@ -129,7 +139,9 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
-                self._send_json(200, {"object": "list", "data": [{"id": MODEL_NAME, "object": "model"}]})
+                self._send_json(
+                    200, {"object": "list", "data": [{"id": MODEL_NAME, "object": "model"}]}
+                )
             else:
                 self._error(404, f"no route {self.path}")
 
@@ -172,9 +184,11 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(port: int = 0, faults: list[str] | None = None) -> tuple[ThreadingHTTPServer, FixtureState]:
+def serve(
+    port: int = 0, faults: list[str] | None = None, folder: Path | None = None
+) -> tuple[ThreadingHTTPServer, FixtureState]:
     """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one."""
-    state = FixtureState(load_fixtures(), faults)
+    state = FixtureState(load_fixtures(folder), faults)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -184,15 +198,18 @@ def serve(port: int = 0, faults: list[str] | None = None) -> tuple[ThreadingHTTP
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--fault", action="append", default=[], help="queue a fault for the next request")
+    parser.add_argument(
+        "--fault", action="append", default=[], help="queue a fault for the next request"
+    )
     args = parser.parse_args()
     state = FixtureState(load_fixtures(), args.fault)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
-    print(f"fixture server on http://127.0.0.1:{args.port}/v1 ({len(state.fixtures)} articles)", flush=True)
-    try:
+    print(
+        f"fixture server on http://127.0.0.1:{args.port}/v1 ({len(state.fixtures)} articles)",
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -1,0 +1,149 @@
+"""The LLM path end to end, replayed from cassettes recorded against tests/fixture_server.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from openai.types.chat import ChatCompletion
+
+from briefing import generate
+from briefing.errors import ExtractionError
+from briefing.extract_llm import split_for_budget
+from briefing.pipeline import LLMOptions
+from tests.conftest import CASSETTES, TEST_API_KEY, LLMEndpoint
+from tests.test_pipeline import MAIN_DEVELOPMENTS
+
+SINCE = dt.date(2025, 2, 1)
+
+
+def llm_generate(corpus: Path, out: Path, **options: object) -> object:
+    return generate(SINCE, corpus=corpus, out=out, extractor="llm", llm=LLMOptions(**options))  # type: ignore[arg-type]
+
+
+@pytest.mark.vcr
+def test_llm_brief_is_grounded_dated_and_complete(
+    llm: LLMEndpoint, seeds_copy: Path, tmp_path: Path, isolated_environment: Path
+) -> None:
+    result = llm_generate(seeds_copy, tmp_path / "b")
+    brief = result.brief  # type: ignore[attr-defined]
+    stats = result.stats  # type: ignore[attr-defined]
+    assert brief.extractor.name == "llm" and brief.extractor.model == "gpt-4o-mini"
+    assert brief.extractor.prompt_version.startswith("extract_claims@")
+    # every quote verbatim at its offsets in the raw file
+    for row in brief.citations:
+        raw = (seeds_copy.parent / row.path).read_text(encoding="utf-8")
+        assert raw[row.start : row.end] == row.quote
+    # the three undated seeds carry inferred dates; the two dated ones their header dates
+    by_seed = {Path(s.path).name[:3]: s for s in brief.sources}
+    assert {k: s.date_source for k, s in by_seed.items()} == {
+        "000": "header",
+        "001": "header",
+        "002": "inferred",
+        "003": "inferred",
+        "004": "inferred",
+    }
+    assert all(s.published is not None and s.cited for s in brief.sources)
+    # seed 003's first answer had an ungrounded quote: it was sent back and corrected
+    assert stats.reasks >= 1
+    assert stats.dropped_claims == 0
+    assert stats.usage.calls == 5 + stats.reasks
+    assert stats.usage.prompt_tokens > 0 and stats.usage.cost_usd > 0
+    # findings cover the main developments of every seed
+    quoted: dict[str, str] = {}
+    for row in brief.citations:
+        key = Path(row.path).name[:3]
+        quoted[key] = quoted.get(key, "") + " " + " ".join(row.quote.split())
+    for seed, phrases in MAIN_DEVELOPMENTS.items():
+        covered = [p for p in phrases if p in quoted.get(seed, "")]
+        assert len(covered) >= len(phrases) - 1, (seed, set(phrases) - set(covered))
+    # the call log has every call, and no key anywhere in the store
+    db = sqlite3.connect(isolated_environment / "briefing.db")
+    statuses = [row[0] for row in db.execute("SELECT status FROM calls")]
+    assert statuses.count("ok") == stats.usage.calls
+    dump = "\n".join(db.iterdump())
+    assert TEST_API_KEY not in dump
+    assert "inferred" in dump
+
+
+@pytest.mark.vcr
+def test_second_run_makes_no_call(llm: LLMEndpoint, seeds_copy: Path, tmp_path: Path) -> None:
+    first = llm_generate(seeds_copy, tmp_path / "b")
+    # the cassette holds each exchange once: any new call would fail to replay
+    second = llm_generate(seeds_copy, tmp_path / "b")
+    assert second.stats.usage.calls == 0 and second.stats.cached == 5  # type: ignore[attr-defined]
+    assert second.brief == first.brief  # type: ignore[attr-defined]
+
+
+@pytest.mark.vcr
+def test_rate_limit_and_broken_bodies_are_retried(
+    llm: LLMEndpoint, seeds_copy: Path, tmp_path: Path
+) -> None:
+    llm.queue_faults("429", "malformed", "503")
+    result = llm_generate(seeds_copy, tmp_path / "b", concurrency=1)
+    usage = result.stats.usage  # type: ignore[attr-defined]
+    assert usage.retries == 3
+    assert len(result.brief.sources) == 5  # type: ignore[attr-defined]
+
+
+@pytest.mark.vcr
+def test_max_calls_stops_cleanly_and_keeps_finished_work(
+    llm: LLMEndpoint, seeds_copy: Path, tmp_path: Path, isolated_environment: Path
+) -> None:
+    with pytest.raises(ExtractionError, match=r"--max-calls 2 reached.*2 finished are kept"):
+        llm_generate(seeds_copy, tmp_path / "b", concurrency=1, max_calls=2)
+    db = sqlite3.connect(isolated_environment / "briefing.db")
+    assert db.execute("SELECT count(*) FROM extractions").fetchone()[0] == 2
+    assert not (tmp_path / "b").exists()
+
+
+def test_unreachable_server_names_the_article_and_keeps_nothing_half_done(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import briefing.llm_client
+
+    monkeypatch.setattr(briefing.llm_client, "BACKOFF_BASE_SECONDS", 0.0)
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    with pytest.raises(ExtractionError) as failure:
+        llm_generate(seeds_copy, tmp_path / "b")
+    message = str(failure.value)
+    assert "5 of 5 article(s) not extracted" in message and "seeds/00" in message
+    assert "cannot connect to the API" in message
+    assert TEST_API_KEY not in message
+
+
+def test_recorded_responses_are_chat_completions_from_the_fixture_server() -> None:
+    cassettes = sorted(CASSETTES.glob("**/*.yaml"))
+    assert cassettes, "no cassettes recorded"
+    parsed = 0
+    for path in cassettes:
+        text = path.read_text(encoding="utf-8")
+        assert TEST_API_KEY not in text and "Bearer" not in text
+        for interaction in yaml.safe_load(text)["interactions"]:
+            response = interaction["response"]
+            if response["status"]["code"] != 200:
+                continue
+            body = response["body"]["string"]
+            try:
+                payload = json.loads(body)
+            except json.JSONDecodeError:
+                continue  # the recorded malformed body, retried by the client
+            completion = ChatCompletion.model_validate(payload)
+            assert completion.model == "briefing-fixture-server"
+            parsed += 1
+    assert parsed >= 6
+
+
+def test_long_articles_are_split_on_paragraphs_within_budget() -> None:
+    paragraphs = [f"Paragraph {n} says something about troops. " * 20 for n in range(30)]
+    text = "\n\n".join(paragraphs)
+    parts = split_for_budget(text, 4000)
+    assert len(parts) > 1
+    assert all(len(part) <= 4000 for part in parts)
+    assert "".join(parts) == text
+    assert all(part.endswith("\n") or part == parts[-1] for part in parts)
