@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -47,6 +48,9 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 }
 
 INSTRUCTOR_MODES = ("tools", "json_schema", "json", "md_json")
+
+# instructor logs every failed attempt at ERROR; our messages say it once, in one line.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 
 @dataclass

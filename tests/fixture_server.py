@@ -10,7 +10,7 @@ that carries a re-ask (more than system + user messages) gets the corrected "ans
 a first request gets "first_answer" where one exists (it holds an ungrounded quote).
 
 Faults for the next requests are queued with --fault or POST /fixture/faults
-{"faults": ["429", "500", "503", "malformed", "slow", "drop"]}. Every response names
+{"faults": ["401", "429", "500", "503", "malformed", "slow", "drop"]}. Every response names
 this server, never a real OpenAI model, in its `model` field.
 """
 
@@ -158,6 +158,9 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
             fault = state.next_fault()
             if fault == "429":
                 self._error(429, "rate limited by the fixture server", {"Retry-After": "0"})
+                return
+            if fault == "401":
+                self._error(401, "Incorrect API key provided")
                 return
             if fault in ("500", "503"):
                 self._error(int(fault), "fixture server fault")

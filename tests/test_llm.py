@@ -147,3 +147,71 @@ def test_long_articles_are_split_on_paragraphs_within_budget() -> None:
     assert all(len(part) <= 4000 for part in parts)
     assert "".join(parts) == text
     assert all(part.endswith("\n") or part == parts[-1] for part in parts)
+
+
+@pytest.mark.vcr
+def test_an_auth_error_names_the_article_and_the_fix(
+    llm: LLMEndpoint, seeds_copy: Path, tmp_path: Path
+) -> None:
+    llm.queue_faults("401")
+    with pytest.raises(ExtractionError) as failure:
+        llm_generate(seeds_copy, tmp_path / "b", concurrency=1)
+    message = str(failure.value)
+    assert "1 of 5 article(s) not extracted" in message
+    assert "seeds/000_77f07ec1b4ff83f4.txt: the API refused the key (HTTP 401)" in message
+    assert "4 finished are kept in the store" in message
+
+
+@pytest.mark.vcr
+def test_cli_llm_run_never_shows_the_key(
+    llm: LLMEndpoint,
+    seeds_copy: Path,
+    tmp_path: Path,
+    isolated_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from briefing.cli import main
+
+    out = tmp_path / "b"
+    code = main(
+        [
+            "generate",
+            "--since",
+            "2025-02-01",
+            "--corpus",
+            str(seeds_copy),
+            "--out",
+            str(out),
+            "--format",
+            "md,json,html",
+            "--extractor",
+            "llm",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "LLM: 6 calls, 1 re-asks" in captured.err
+    written = [p.read_text(encoding="utf-8") for p in out.iterdir()]
+    store = sqlite3.connect(isolated_environment / "briefing.db")
+    everything = "\n".join([captured.out, captured.err, *written, *store.iterdump()])
+    assert TEST_API_KEY not in everything
+    assert "(inferred)" in (out / "brief-2025-02-01_2025-05-28.md").read_text(encoding="utf-8")
+
+
+def test_max_cost_stops_before_the_budget_is_passed() -> None:
+    import asyncio
+
+    from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings
+
+    client = LLMClient(
+        LLMSettings(
+            model="gpt-4o", base_url="http://127.0.0.1:9/v1", budget=Budget(max_cost_usd=0.001)
+        )
+    )
+    client.usage.cost_usd = 0.0009
+    with pytest.raises(BudgetExceeded, match=r"--max-cost \$0.00 would be passed"):
+        asyncio.run(
+            client.complete(model="gpt-4o", messages=[{"role": "user", "content": "x" * 4000}])
+        )
+    assert client.usage.calls == 0
+    asyncio.run(client.close())
