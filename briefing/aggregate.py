@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from briefing.gazetteer import canonical_outlet, is_outlet
 from briefing.grounding import negations_in, normalise, numbers_in
 from briefing.schemas import Article, Claim, Finding
 
@@ -59,6 +60,27 @@ class SyndicationGroups:
 
     def count(self, article_ids: Iterable[str]) -> int:
         return len({self.group_of[a] for a in article_ids})
+
+
+def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
+    """Where a claim comes from: the innermost outlet its article cites, else the article's group.
+
+    "MENAFN, citing The Times" and another report citing The Times share one origin;
+    syndicated copies of one article share one origin.
+    """
+    publisher = canonical_outlet(article.outlet or "")
+    cited = [
+        canonical_outlet(link)
+        for link in claim.reporting_chain
+        if is_outlet(link) and canonical_outlet(link) != publisher
+    ]
+    return f"outlet:{cited[-1]}" if cited else f"group:{groups.group_of[article.article_id]}"
+
+
+def independent_origins(
+    claims: Iterable[Claim], articles: dict[str, Article], groups: SyndicationGroups
+) -> int:
+    return len({origin_of(c, articles[c.article_id], groups) for c in claims})
 
 
 def _words(text: str) -> list[str]:
@@ -183,6 +205,6 @@ def _finding(
         actors=actors,
         event_date=min(event_dates) if event_dates else None,
         published=min(dates) if dates else None,
-        independent_sources=groups.count(c.article_id for c in members),
+        independent_sources=independent_origins(members, articles, groups),
         salience=max(c.salience for c in members) + len(members) - 1,
     )

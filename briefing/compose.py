@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from briefing.aggregate import SyndicationGroups
 from briefing.gazetteer import is_person, is_state
 from briefing.grounding import verify_evidence
+from briefing.relate import Discrepancy, RoleMention
 from briefing.schemas import (
     Article,
     Brief,
@@ -22,13 +23,18 @@ from briefing.schemas import (
     BriefSection,
     BriefSource,
     CitationRow,
+    Claim,
     ExtractorInfo,
     Finding,
     Period,
 )
 
+SUMMARY = "Summary"
 KEY_DEVELOPMENTS = "Key developments"
 POSITIONS = "Positions by actor"
+CONFLICTS = "Conflicting reports"
+DISCREPANCIES = "Source discrepancies"
+OPEN_QUESTIONS = "Open questions"
 UNDATED_REPORTS = "Undated reports"
 # A brief, not a transcript: the offline composer adds findings, most salient first,
 # while the sections stay within this many words (the brief's limit is 1,500 with the overview).
@@ -47,13 +53,12 @@ class BriefContext:
     corpus: str
     notes: list[str] = field(default_factory=list)
 
-    def article(self, article_id: str) -> Article:
-        return next(a for a in self.articles if a.article_id == article_id)
-
 
 @dataclass(frozen=True)
 class PlannedItem:
-    finding: Finding
+    """One sentence of the brief and the findings whose claims it rests on."""
+
+    findings: list[Finding]
     text: str
     actor: str | None = None
 
@@ -65,14 +70,26 @@ class PlannedSection:
 
 
 def compose_offline(
-    findings: list[Finding], context: BriefContext
+    findings: list[Finding],
+    context: BriefContext,
+    conflicts: list[tuple[Finding, Finding]] | None = None,
+    discrepancies: list[PlannedItem] | None = None,
 ) -> tuple[str, list[PlannedSection]]:
-    """A templated overview and sections: a dated timeline, positions by actor, undated reports."""
+    """A templated overview and sections: a dated timeline, positions by actor, conflicting
+    reports, source discrepancies, undated reports."""
+    conflicts = conflicts or []
+    conflict_items = [
+        PlannedItem([first, second], f"{first.statement} Against this: {second.statement}")
+        for first, second in conflicts
+    ]
+    budget = MAX_SECTION_WORDS - sum(len(item.text.split()) for item in conflict_items)
+    in_conflicts = {f.finding_id for pair in conflicts for f in pair}
+    findings = [f for f in findings if f.finding_id not in in_conflicts]
     kept_ids = set()
     words = 0
     for finding in sorted(findings, key=lambda f: (-f.salience, f.finding_id)):
         words += len(finding.statement.split()) + 2  # the date label
-        if words > MAX_SECTION_WORDS:
+        if words > budget:
             break
         kept_ids.add(finding.finding_id)
     ordered = [f for f in findings if f.finding_id in kept_ids]  # keep timeline order
@@ -87,16 +104,18 @@ def compose_offline(
         else:
             undated.append(finding)
     sections = [
-        PlannedSection(KEY_DEVELOPMENTS, [PlannedItem(f, f.statement) for f in timeline]),
+        PlannedSection(KEY_DEVELOPMENTS, [PlannedItem([f], f.statement) for f in timeline]),
         PlannedSection(
             POSITIONS,
             [
-                PlannedItem(f, f.statement, actor)
+                PlannedItem([f], f.statement, actor)
                 for actor in sorted(positions, key=lambda a: (-len(positions[a]), a))
                 for f in positions[actor]
             ],
         ),
-        PlannedSection(UNDATED_REPORTS, [PlannedItem(f, f.statement) for f in undated]),
+        PlannedSection(CONFLICTS, conflict_items),
+        PlannedSection(DISCREPANCIES, discrepancies or []),
+        PlannedSection(UNDATED_REPORTS, [PlannedItem([f], f.statement) for f in undated]),
     ]
     return _overview(ordered, context), [s for s in sections if s.items]
 
@@ -126,6 +145,55 @@ def _overview(findings: list[Finding], context: BriefContext) -> str:
     return text
 
 
+def discrepancy_items(discrepancies: list[Discrepancy]) -> list[PlannedItem]:
+    """Items that show two sources' incompatible descriptions of one person, both cited."""
+    items = []
+    for discrepancy in discrepancies:
+        sides = [
+            _mention_finding(discrepancy.person, m) for m in (discrepancy.first, discrepancy.second)
+        ]
+        text = (
+            f"Sources describe {discrepancy.person} differently: one as “{discrepancy.first.phrase}”,"
+            f" another as “{discrepancy.second.phrase}”."
+        )
+        items.append(PlannedItem(sides, " ".join(text.split())))
+    return items
+
+
+def _mention_finding(person: str, mention: RoleMention) -> Finding:
+    evidence = mention.evidence
+    article = mention.article
+    claim = Claim(
+        claim_id=f"{article.article_id[:6]}-r{evidence.start}",
+        article_id=article.article_id,
+        statement=" ".join(evidence.quote.split()),
+        actors=[person],
+        attribution="reported",
+        claim_type="statement",
+        evidence=[evidence],
+    )
+    return Finding(
+        finding_id=f"d-{article.article_id[:6]}-{evidence.start}",
+        statement=claim.statement,
+        claims=[claim],
+        claim_type="statement",
+        attribution="reported",
+        speaker=None,
+        actors=[person],
+        event_date=None,
+        published=article.published,
+        independent_sources=1,
+        salience=0.0,
+    )
+
+
+def _unique(citations: list[BriefCitation]) -> list[BriefCitation]:
+    seen: dict[tuple[int, int, int], BriefCitation] = {}
+    for citation in citations:
+        seen.setdefault((citation.source, citation.start, citation.end), citation)
+    return list(seen.values())
+
+
 def brief_title(findings: list[Finding]) -> str:
     mentions = Counter(actor for f in findings for actor in f.actors[:3])
     top = [actor for actor, _ in mentions.most_common(3)]
@@ -152,7 +220,8 @@ def assemble_brief(
         items = []
         for planned in section.items:
             citations = []
-            for claim in planned.finding.claims:
+            claims = [(finding, claim) for finding in planned.findings for claim in finding.claims]
+            for finding, claim in claims:
                 article = by_id[claim.article_id]
                 cited.add(article.article_id)
                 for evidence in claim.evidence:
@@ -167,7 +236,7 @@ def assemble_brief(
                     )
                     rows.append(
                         CitationRow(
-                            finding_id=planned.finding.finding_id,
+                            finding_id=finding.finding_id,
                             claim_id=claim.claim_id,
                             source=number[article.article_id],
                             article_id=article.article_id,
@@ -180,23 +249,23 @@ def assemble_brief(
                             verified=verify_evidence(evidence, article.raw_text),
                         )
                     )
-            finding = planned.finding
-            when = finding.event_date or finding.published
+            lead = planned.findings[0]
+            when = lead.event_date or lead.published
             items.append(
                 BriefItem(
                     text=planned.text,
-                    event_date=finding.event_date,
+                    event_date=lead.event_date,
                     date_label=(
-                        f"{finding.event_date}"
-                        if finding.event_date
+                        f"{lead.event_date}"
+                        if lead.event_date
                         else f"reported {when}"
                         if when
                         else "undated"
                     ),
-                    finding_id=finding.finding_id,
+                    finding_ids=[f.finding_id for f in planned.findings],
                     actor=planned.actor,
-                    independent_sources=finding.independent_sources,
-                    citations=citations,
+                    independent_sources=max(f.independent_sources for f in planned.findings),
+                    citations=_unique(citations),
                 )
             )
         brief_sections.append(BriefSection(heading=section.heading, items=items))

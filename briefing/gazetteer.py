@@ -153,6 +153,20 @@ def is_state(name: str) -> bool:
     return name in STATES or name == "Kremlin"
 
 
+def canonical_outlet(name: str) -> str:
+    """ "The Times", "Times" and '"Times,"' are one outlet."""
+    name = re.sub(r"[\"“”'‘’,.]", "", name).strip()
+    name = re.sub(r"^(?:the|British|American|US)\s+", "", name, flags=re.I)
+    return name.lower()
+
+
+_CANONICAL_OUTLETS = frozenset(canonical_outlet(o) for o in OUTLETS)
+
+
+def is_outlet(name: str) -> bool:
+    return canonical_outlet(name) in _CANONICAL_OUTLETS
+
+
 def outlets_in(text: str) -> list[str]:
     found: list[str] = []
     for outlet in sorted(OUTLETS, key=len, reverse=True):

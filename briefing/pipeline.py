@@ -17,12 +17,19 @@ from typing import Literal, Protocol
 
 from briefing import config
 from briefing.aggregate import group_syndicated, merge_findings
-from briefing.compose import BriefContext, assemble_brief, brief_title, compose_offline
+from briefing.compose import (
+    BriefContext,
+    assemble_brief,
+    brief_title,
+    compose_offline,
+    discrepancy_items,
+)
 from briefing.corpus import Corpus, FileProblem, load_corpus
 from briefing.errors import ConfigurationError, CorpusError, ExtractionError
 from briefing.extract_llm import ArticleFailed, LLMExtractor
 from briefing.extract_offline import OfflineExtractor
 from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings, Usage
+from briefing.relate import candidate_pairs, relate_offline, source_discrepancies
 from briefing.render import to_html, to_json, to_markdown
 from briefing.schemas import Article, ArticleExtraction, Brief, ExtractorInfo, Period
 from briefing.store import Store, cache_key
@@ -239,7 +246,13 @@ def generate(
         corpus=_display_path(corpus),
         notes=_notes(articles, loaded, stats),
     )
-    overview, sections = compose_offline(findings, context)
+    by_finding = {f.finding_id: f for f in findings}
+    relations = relate_offline(candidate_pairs(findings, limit=None))
+    conflicts = [
+        (by_finding[r.first], by_finding[r.second]) for r in relations if r.kind == "conflict"
+    ]
+    discrepancies = discrepancy_items(source_discrepancies(articles))
+    overview, sections = compose_offline(findings, context, conflicts, discrepancies)
     brief = assemble_brief(brief_title(findings), overview, sections, context, as_of=period.until)
     paths = write_brief(brief, out, f"brief-{period.since}_{period.until}", formats)
     return GenerateResult(brief, paths, loaded.skipped, loaded.warnings, excluded, stats)

@@ -153,7 +153,7 @@ class BriefItem(Record):
     text: str
     event_date: dt.date | None
     date_label: str = Field(description="how the date is shown: event, published or undated")
-    finding_id: str
+    finding_ids: list[str] = Field(min_length=1)
     actor: str | None = Field(default=None, description="whose position, in positions sections")
     independent_sources: int
     citations: list[BriefCitation] = Field(min_length=1)

@@ -1,0 +1,114 @@
+"""Corroboration by origin, conflicting reports, source discrepancies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from briefing import generate
+from briefing.aggregate import group_syndicated, independent_origins, merge_findings
+from briefing.corpus import load_corpus
+from briefing.extract_offline import OfflineExtractor
+from briefing.relate import candidate_pairs, relate_offline, source_discrepancies, stance
+from briefing.schemas import Claim, Finding
+from tests.test_aggregate import make_article, make_claim
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("The United States has declined a request to offer a backstop.", -1),
+        ("The USA has declared support for the coalition of the willing.", 1),
+        ("Putin is ready to agree to the deployment of European peacekeepers.", 1),
+        ("Russia has categorically rejected any NATO troops in Ukraine.", -1),
+        ("The UK has not completely abandoned the proposal.", 1),
+        ("Moscow declared it would not accept the involvement of NATO forces.", -1),
+        ("Despite backing from European allies, the United States has declined a request.", -1),
+        ("The coalition of the willing met in Brussels on Thursday.", 0),
+    ],
+)
+def test_stance(statement: str, expected: int) -> None:
+    assert stance(statement) == expected
+
+
+@pytest.fixture(scope="module")
+def seed_findings() -> list[Finding]:
+    articles = load_corpus(SEEDS).articles
+    claims = [c for a in articles for c in OfflineExtractor().extract(a).claims]
+    return merge_findings(claims, {a.article_id: a for a in articles}, group_syndicated(articles))
+
+
+def test_offline_conflicts_hold_the_seeds_disagreements(seed_findings: list[Finding]) -> None:
+    by_id = {f.finding_id: f for f in seed_findings}
+    pairs = [
+        (by_id[r.first].statement, by_id[r.second].statement)
+        for r in relate_offline(candidate_pairs(seed_findings, limit=None))
+    ]
+    joined = [" || ".join(p) for p in pairs]
+    assert any(
+        "declined a request to offer a “backstop”" in j and "declared support" in j for j in joined
+    )
+    assert any(
+        "Putin is ready to agree" in j and ("rejected" in j or "warned" in j) for j in joined
+    )
+    for first, second in pairs:  # both sides of a conflict come from different claims
+        assert first != second
+
+
+def test_reports_citing_the_same_outlet_are_one_origin() -> None:
+    a = make_article(
+        "MENAFN says the UK has shelved its plan to send troops, citing The Times today.",
+        "c/a.txt",
+        "2025-04-26",
+    )
+    b = make_article(
+        "According to The Times, the UK has shelved its plan to send troops to Kyiv soon.",
+        "c/b.txt",
+        "2025-04-27",
+    )
+    c = make_article(
+        "The Guardian learned that the UK has shelved its plan to send troops to Kyiv now.",
+        "c/c.txt",
+        "2025-04-27",
+    )
+    articles = {x.article_id: x for x in (a, b, c)}
+    groups = group_syndicated(list(articles.values()))
+
+    def cited(article_raw: object, chain: list[str]) -> Claim:
+        claim = make_claim(article_raw, article_raw.raw_text)  # type: ignore[arg-type, attr-defined]
+        return claim.model_copy(update={"reporting_chain": chain})
+
+    via_times = [cited(a, ["MENAFN", "The Times"]), cited(b, ["Times"])]
+    assert independent_origins(via_times, articles, groups) == 1
+    assert independent_origins([*via_times, cited(c, ["The Guardian"])], articles, groups) == 2
+
+
+def test_source_discrepancies_in_the_seeds() -> None:
+    found = {
+        d.person: (d.first.phrase, d.second.phrase)
+        for d in source_discrepancies(load_corpus(SEEDS).articles)
+    }
+    assert found["Keir Starmer"] == (
+        "UK opposition leader Sir Keir Starmer",
+        "British Prime Minister Keir Starmer",
+    )
+    assert "former U.S. President Donald Trump" in found["Donald Trump"]
+
+
+def test_offline_brief_has_conflict_and_discrepancy_sections(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    brief = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "b").brief
+    sections = {s.heading: s for s in brief.sections}
+    conflicts = sections["Conflicting reports"].items
+    assert conflicts and all(
+        len({c.source for c in item.citations}) >= 1 and len(item.citations) >= 2
+        for item in conflicts
+    )
+    discrepancies = sections["Source discrepancies"].items
+    assert any("opposition leader" in item.text for item in discrepancies)
+    assert all(len({c.source for c in item.citations}) == 2 for item in discrepancies)
