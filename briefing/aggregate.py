@@ -16,15 +16,16 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from briefing.gazetteer import canonical_outlet, is_outlet
+from briefing.gazetteer import canonical_outlet, is_outlet, known_actors
 from briefing.grounding import negations_in, normalise, numbers_in
+from briefing.relate import Relation, stance
 from briefing.schemas import Article, Claim, Finding
 
 # Share of the shorter article's shingles found in the longer one for a syndicated copy.
 SYNDICATION_MIN_CONTAINMENT = 0.6
 SHINGLE_WORDS = 5
-# Two claims state the same thing at or above this rapidfuzz token_sort_ratio.
-SAME_CLAIM_MIN_SCORE = 82.0
+# Two claims state the same thing at or above this rapidfuzz ratio (order-sensitive).
+SAME_CLAIM_MIN_SCORE = 88.0
 # A word shared by more claims than this says nothing about whether two claims match.
 MAX_BLOCK_SIZE = 400
 
@@ -126,13 +127,20 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
 
 
 def same_claim(a: str, b: str) -> bool:
-    """Offline test that two statements say the same thing: close wording, same numbers, same polarity."""
+    """Offline test that two statements say the same thing.
+
+    Near-identical wording in the same order (so "Macron said Trump..." is not "Trump said
+    Macron..."), the same numbers, negations, stance and actors: "accepted" and
+    "rejected" differ by one word but never corroborate each other.
+    """
     if sorted(numbers_in(a)) != sorted(numbers_in(b)) or negations_in(a) != negations_in(b):
         return False
-    return (
-        fuzz.token_sort_ratio(normalise(a).text.lower(), normalise(b).text.lower())
-        >= SAME_CLAIM_MIN_SCORE
-    )
+    if stance(a) != stance(b) or set(known_actors(a)) != set(known_actors(b)):
+        return False
+    words_a, words_b = set(_words(a)) - _STOPWORDS, set(_words(b)) - _STOPWORDS
+    if len(words_a ^ words_b) > max(2, len(words_a | words_b) // 8):
+        return False
+    return fuzz.ratio(normalise(a).text.lower(), normalise(b).text.lower()) >= SAME_CLAIM_MIN_SCORE
 
 
 def merge_findings(
@@ -208,3 +216,25 @@ def _finding(
         independent_sources=independent_origins(members, articles, groups),
         salience=max(c.salience for c in members) + len(members) - 1,
     )
+
+
+def merge_same(
+    findings: list[Finding],
+    same: Iterable[Relation],
+    articles: dict[str, Article],
+    groups: SyndicationGroups,
+) -> list[Finding]:
+    """Merge findings judged to state the same thing (by the model) into one, on the timeline."""
+    index = {f.finding_id: i for i, f in enumerate(findings)}
+    sets = _UnionFind(len(findings))
+    for relation in same:
+        if relation.first in index and relation.second in index:
+            sets.union(index[relation.first], index[relation.second])
+    clusters: dict[int, list[Claim]] = defaultdict(list)
+    for position, finding in enumerate(findings):
+        clusters[sets.find(position)].extend(finding.claims)
+    if len(clusters) == len(findings):
+        return findings
+    merged = [_finding(claims, articles, groups) for claims in clusters.values()]
+    merged.sort(key=timeline_key)
+    return merged

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 from typer.exceptions import TyperException
 
 from briefing import config
@@ -181,7 +182,7 @@ def citations(
         headers, cells = citation_table_rows(rows)
         table = Table(*headers, show_lines=True)
         for row in cells:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))  # quotes are data, not rich markup
         out = Console(highlight=False)
         if not out.is_terminal:
             out.width = 200  # piped to a file or a pager: do not squeeze quotes into 80 columns

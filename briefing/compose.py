@@ -61,6 +61,7 @@ class PlannedItem:
     findings: list[Finding]
     text: str
     actor: str | None = None
+    cited_claims: list[Claim] | None = None  # when a sentence cites only some of their claims
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,9 @@ def compose_offline(
     findings: list[Finding],
     context: BriefContext,
     conflicts: list[tuple[Finding, Finding]] | None = None,
-    discrepancies: list[PlannedItem] | None = None,
 ) -> tuple[str, list[PlannedSection]]:
     """A templated overview and sections: a dated timeline, positions by actor, conflicting
-    reports, source discrepancies, undated reports."""
+    reports, undated reports."""
     conflicts = conflicts or []
     conflict_items = [
         PlannedItem([first, second], f"{first.statement} Against this: {second.statement}")
@@ -114,10 +114,9 @@ def compose_offline(
             ],
         ),
         PlannedSection(CONFLICTS, conflict_items),
-        PlannedSection(DISCREPANCIES, discrepancies or []),
         PlannedSection(UNDATED_REPORTS, [PlannedItem([f], f.statement) for f in undated]),
     ]
-    return _overview(ordered, context), [s for s in sections if s.items]
+    return overview_line(ordered, context), [s for s in sections if s.items]
 
 
 def _position_holder(finding: Finding) -> str | None:
@@ -128,7 +127,8 @@ def _position_holder(finding: Finding) -> str | None:
     return speaker if speaker and (is_person(speaker) or is_state(speaker)) else None
 
 
-def _overview(findings: list[Finding], context: BriefContext) -> str:
+def overview_line(findings: list[Finding], context: BriefContext) -> str:
+    """Counts a reader wants first: sources, independence, dates, findings, corroboration."""
     dated = sorted(a.published for a in context.articles if a.published)
     undated = sum(1 for a in context.articles if not a.published)
     independent = len(set(context.groups.group_of[a.article_id] for a in context.articles))
@@ -220,7 +220,13 @@ def assemble_brief(
         items = []
         for planned in section.items:
             citations = []
-            claims = [(finding, claim) for finding in planned.findings for claim in finding.claims]
+            only = planned.cited_claims
+            claims = [
+                (finding, claim)
+                for finding in planned.findings
+                for claim in finding.claims
+                if only is None or claim in only
+            ]
             for finding, claim in claims:
                 article = by_id[claim.article_id]
                 cited.add(article.article_id)

@@ -266,6 +266,8 @@ class _Loader:
     def load_file(self, path: Path) -> None:
         # resolve(): a corpus given as "." still shows its folder's name
         name = f"{self.root.resolve().name}/{path.relative_to(self.root).as_posix()}"
+        # A file name that is not valid UTF-8 still gets a printable name in messages.
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         suffix = path.suffix.lower()
         try:
             if suffix not in SUPPORTED:
@@ -287,6 +289,8 @@ class _Loader:
                 self.warnings.append(FileProblem(name, warning))
         except _Skip as skip:
             self.skipped.append(FileProblem(name, str(skip)))
+        except RecursionError:
+            self.skipped.append(FileProblem(name, "JSON nested too deeply"))
 
     def add(self, name: str, make: Callable[[], _Source]) -> None:
         """Build one article; a _Skip here skips only this file or record."""
@@ -294,6 +298,8 @@ class _Loader:
             self.articles.append(self.build(name, make()))
         except _Skip as skip:
             self.skipped.append(FileProblem(name, str(skip)))
+        except UnicodeError:
+            self.skipped.append(FileProblem(name, "text holds characters that are not Unicode"))
 
     def build(self, name: str, src: _Source) -> Article:
         article_id = hashlib.sha256(src.raw_text.encode("utf-8")).hexdigest()

@@ -35,7 +35,12 @@ _WEEKDAY_RE = re.compile(
     re.I,
 )
 _RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
-_RELATIVE_RE = re.compile(r"\b(yesterday|today|tomorrow)\b", re.I)
+_FUTURE_RE = re.compile(
+    r"\b(?:will|shall|scheduled|planned|plans? to|expected to|due to|"
+    r"to (?:meet|visit|travel|hold|attend|sign|vote|decide|host))\b",
+    re.I,
+)
+_RELATIVE_RE = re.compile(r"(?<!USA )\b(yesterday|today|tomorrow)\b(?! show| programme)", re.I)
 
 
 def parse_iso_date(text: str) -> dt.date | None:
@@ -51,8 +56,10 @@ def resolve_event_date(
     """The first date the sentence names, or (None, None).
 
     A weekday or a month-day without a year is resolved against the publication date:
-    the nearest such day before it for past events, after it for planned ones.
+    the nearest such day before it for past events, after it for planned ones (named by
+    the caller, or by the sentence's own words: "will", "is scheduled to", "agreed to meet").
     """
+    future = future or bool(_FUTURE_RE.search(sentence))
     match = _ISO_RE.search(sentence)
     if match:
         found = parse_iso_date(match.group(0))
@@ -96,21 +103,31 @@ def _is_modal_may(match: re.Match[str]) -> bool:
 def _month_day(match: re.Match[str], published: dt.date | None, future: bool) -> dt.date | None:
     month = _MONTHS[match.group("month").lower().rstrip(".")]
     day = int(match.group("day"))
+    if match.group("month")[0].islower():
+        return None  # "troops march 5 kilometres": a verb, not a month
     year_text = match.group("year")
-    if year_text:
+    if year_text and _plausible_year(int(year_text), published):
         year = int(year_text)
     elif published is not None:
+        # No year, or "March 5, 2000 soldiers": the number is not a year.
         year = published.year
         candidate = _safe_date(year, month, day)
         # "on December 30" in a January article is last year's; "on January 3" in a
-        # December article announcing a plan is next year's.
-        if candidate and not future and candidate > published + dt.timedelta(days=31):
+        # December article announcing a plan is next year's. A past event is not dated
+        # after its report (a day's grace for time zones).
+        if candidate and not future and candidate > published + dt.timedelta(days=1):
             year -= 1
         elif candidate and future and candidate < published - dt.timedelta(days=31):
             year += 1
     else:
         return None
     return _safe_date(year, month, day)
+
+
+def _plausible_year(year: int, published: dt.date | None) -> bool:
+    if published is None:
+        return 1900 <= year <= 2100
+    return abs(year - published.year) <= 5
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:

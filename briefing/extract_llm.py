@@ -181,7 +181,7 @@ class LLMExtractor:
         self.max_part_chars = article_token_budget * CHARS_PER_TOKEN
         self._prompt = load_prompt(EXTRACT_CLAIMS)
         self.prompt_version: str | None = self._prompt.version
-        self._create: Any = instructor.patch(
+        self.create: Any = instructor.patch(
             create=client.complete, mode=INSTRUCTOR_MODES[client.settings.mode]
         )
 
@@ -229,7 +229,7 @@ class LLMExtractor:
         state = GroundingState(article, scope, max_attempts=self.max_reasks + 1)
         token = current_scope.set(scope)
         try:
-            response = await self._create(
+            response = await self.create(
                 model=self.model,
                 messages=messages,
                 response_model=ClaimExtraction,

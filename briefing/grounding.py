@@ -27,6 +27,8 @@ from briefing.schemas import Article, Evidence
 FUZZY_MIN_SCORE = 94.0
 # ...and about as long: a short quote must not stretch over a longer, different span.
 FUZZY_MAX_LENGTH_RATIO = 1.15
+# Two words this similar (0-100) differ by a typo; less similar, they are different words.
+TYPO_MIN_SCORE = 80.0
 # Quotes shorter than this are too ambiguous to support a claim.
 MIN_QUOTE_CHARS = 12
 
@@ -82,6 +84,22 @@ _NUMBER_WORDS = {
     "dozen": 12,
 }
 _NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_MAGNITUDES = {
+    "thousand": 3,
+    "million": 6,
+    "mn": 6,
+    "m": 6,
+    "billion": 9,
+    "bn": 9,
+    "trillion": 12,
+    "tn": 12,
+    "percent": -2,
+    "per cent": -2,
+    "%": -2,
+}
+_MAGNITUDE_RE = re.compile(
+    r"\s*(thousand|million|billion|trillion|per cent|percent|mn|bn|tn|m|%)(?![a-z])", re.I
+)
 _NEGATION_RE = re.compile(
     r"\b(?:not|no|never|none|nor|neither|nothing|nobody|without|cannot)\b|n't\b|n’t\b", re.I
 )
@@ -121,14 +139,22 @@ def normalise(text: str) -> NormalisedText:
 
 
 def numbers_in(text: str) -> list[str]:
-    """Numbers as canonical strings: "25,000" -> "25000", "six" -> "6"."""
+    """Numbers as canonical strings: "25,000" -> "25000", "six" -> "6", "3.5 billion" -> "3.5e9".
+
+    A magnitude word belongs to its number: "3.5 million" is not "3.5 billion".
+    """
     found = []
     for match in _NUMBER_RE.finditer(text):
         token = match.group(0).lower()
-        if token in _NUMBER_WORDS:
-            found.append(str(_NUMBER_WORDS[token]))
-        else:
-            found.append(token.replace(",", "").rstrip("."))
+        number = (
+            str(_NUMBER_WORDS[token])
+            if token in _NUMBER_WORDS
+            else token.replace(",", "").rstrip(".")
+        )
+        magnitude = _MAGNITUDE_RE.match(text, match.end())
+        if magnitude:
+            number += "e" + str(_MAGNITUDES[magnitude.group(1).lower()])
+        found.append(number)
     return found
 
 
@@ -202,6 +228,8 @@ def ground_claim(statement: str, quotes: list[str], article: Article) -> list[Ev
         raise GroundingFailure("a claim needs at least one quote")
     evidence = [ground_quote(quote, article).evidence for quote in quotes]
     check_statement_numbers(statement, evidence)
+    if negations_in(statement) > sum(negations_in(e.quote) for e in evidence):
+        raise GroundingFailure("statement negates what its quotes say: it has a 'not' they lack")
     return evidence
 
 
@@ -238,6 +266,19 @@ def _all_occurrences(haystack: str, needle: str) -> list[tuple[int, int]]:
         end = start + len(needle)
         cuts_before = needle[0].isalnum() and start > 0 and haystack[start - 1].isalnum()
         cuts_after = needle[-1].isalnum() and end < len(haystack) and haystack[end].isalnum()
+        # "5 million" inside "1.5 million", "000 troops" inside "25,000 troops".
+        cuts_before = cuts_before or (
+            needle[0].isdigit()
+            and start > 1
+            and haystack[start - 1] in ".,"
+            and haystack[start - 2].isdigit()
+        )
+        cuts_after = cuts_after or (
+            needle[-1].isdigit()
+            and end + 1 < len(haystack)
+            and haystack[end] in ".,"
+            and haystack[end + 1].isdigit()
+        )
         if not (cuts_before or cuts_after):
             spans.append((start, end))
         start = haystack.find(needle, start + 1)
@@ -262,9 +303,19 @@ def _fuzzy_candidate(haystack: str, needle: str) -> list[tuple[int, int]]:
 
 
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1].isalnum():
+    """Grow a span to whole words and whole numbers ("5" inside "1.5" becomes "1.5")."""
+
+    def inside_number(i: int) -> bool:
+        return (
+            text[i] in ".,"
+            and 0 < i < len(text) - 1
+            and text[i - 1].isdigit()
+            and text[i + 1].isdigit()
+        )
+
+    while start > 0 and (text[start - 1].isalnum() or inside_number(start - 1)):
         start -= 1
-    while end < len(text) and text[end].isalnum():
+    while end < len(text) and (text[end].isalnum() or inside_number(end)):
         end += 1
     return start, end
 
@@ -278,6 +329,28 @@ def _check_same_meaning(wanted: str, candidate: str, quote: str) -> None:
         raise GroundingFailure(
             f"quote not found verbatim; the closest passage differs in negation: {quote!r}"
         )
+    swapped = _swapped_words(wanted, candidate)
+    if swapped:
+        raise GroundingFailure(
+            f"quote not found verbatim; the closest passage says {swapped[1]!r} where the quote"
+            f" says {swapped[0]!r}: {quote!r}"
+        )
+
+
+def _swapped_words(wanted: str, candidate: str) -> tuple[str, str] | None:
+    """A whole word replaced by another ("increased" for "decreased", "rejected" for
+    "accepted"): a typo changes a letter or two, a different word changes the meaning."""
+    a = re.findall(r"[\w'-]+", wanted.lower())
+    b = re.findall(r"[\w'-]+", candidate.lower())
+    for tag, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        for x, y in zip(a[i1:i2], b[j1:j2], strict=False):
+            if fuzz.ratio(x, y) < TYPO_MIN_SCORE:
+                return x, y
+        if tag != "replace" and any(len(w) > 3 for w in a[i1:i2] + b[j1:j2]):
+            return " ".join(a[i1:i2]) or "nothing", " ".join(b[j1:j2]) or "nothing"
+    return None
 
 
 def _negated_word(wanted: str, candidate: str) -> bool:

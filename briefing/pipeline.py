@@ -16,22 +16,26 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from briefing import config
-from briefing.aggregate import group_syndicated, merge_findings
+from briefing.aggregate import group_syndicated, merge_findings, merge_same
 from briefing.compose import (
+    DISCREPANCIES,
     BriefContext,
+    PlannedSection,
     assemble_brief,
     brief_title,
     compose_offline,
     discrepancy_items,
+    overview_line,
 )
+from briefing.compose_llm import FindingsLLM
 from briefing.corpus import Corpus, FileProblem, load_corpus
-from briefing.errors import ConfigurationError, CorpusError, ExtractionError
+from briefing.errors import BriefingError, ConfigurationError, CorpusError, ExtractionError
 from briefing.extract_llm import ArticleFailed, LLMExtractor
 from briefing.extract_offline import OfflineExtractor
 from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings, Usage
 from briefing.relate import candidate_pairs, relate_offline, source_discrepancies
 from briefing.render import to_html, to_json, to_markdown
-from briefing.schemas import Article, ArticleExtraction, Brief, ExtractorInfo, Period
+from briefing.schemas import Article, ArticleExtraction, Brief, ExtractorInfo, Finding, Period
 from briefing.store import Store, cache_key
 
 # Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
@@ -69,6 +73,7 @@ class ExtractionStats:
     extracted: int = 0
     dropped_claims: int = 0
     reasks: int = 0
+    dropped_sentences: int = 0  # composed sentences that failed validation and were left out
     failed: list[FileProblem] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
 
@@ -211,6 +216,8 @@ def generate(
     """Write the brief for [since, until] from the articles in `corpus`; return what was done."""
     options = llm or LLMOptions()
     config.resolve_extractor(extractor)  # a configuration error before any work
+    if options.concurrency < 1:
+        raise ConfigurationError(f"--concurrency must be at least 1, not {options.concurrency}")
     loaded = load_corpus(corpus)
     articles, period, excluded = select_period(loaded.articles, since, until, undated)
     if not articles:
@@ -219,62 +226,117 @@ def generate(
     stats = ExtractionStats()
     try:
         chosen = make_extractor(extractor, options, store)
-        extractions = asyncio.run(
-            _extract_then_close(articles, chosen, store, stats, options.concurrency, progress)
-        )
+        run = BriefRun(period, chosen, store, stats, loaded, _display_path(corpus))
+        brief = asyncio.run(run.build(articles, options.concurrency, progress))
     finally:
         store.close()
-    if stats.failed:
-        raise ExtractionError(_failure_message(stats, len(articles)))
-    articles = [
-        a
-        for a in with_inferred_dates(articles, extractions)
-        if a.published is None or period.since <= a.published <= period.until
-    ]
-    excluded += len(extractions) - len(articles)
-    by_id = {a.article_id: a for a in articles}
-    claims = [c for a in articles for c in extractions[a.article_id].claims]
-    groups = group_syndicated(articles)
-    findings = merge_findings(claims, by_id, groups)
-    context = BriefContext(
-        period=period,
-        articles=articles,
-        groups=groups,
-        extractor=ExtractorInfo(
-            name=chosen.name, model=chosen.model, prompt_version=chosen.prompt_version
-        ),
-        corpus=_display_path(corpus),
-        notes=_notes(articles, loaded, stats),
-    )
-    by_finding = {f.finding_id: f for f in findings}
-    relations = relate_offline(candidate_pairs(findings, limit=None))
-    conflicts = [
-        (by_finding[r.first], by_finding[r.second]) for r in relations if r.kind == "conflict"
-    ]
-    discrepancies = discrepancy_items(source_discrepancies(articles))
-    overview, sections = compose_offline(findings, context, conflicts, discrepancies)
-    brief = assemble_brief(brief_title(findings), overview, sections, context, as_of=period.until)
+    excluded += len(articles) - len(brief.sources)
     paths = write_brief(brief, out, f"brief-{period.since}_{period.until}", formats)
     return GenerateResult(brief, paths, loaded.skipped, loaded.warnings, excluded, stats)
 
 
-async def _extract_then_close(
-    articles: list[Article],
-    extractor: Extractor,
-    store: Store,
-    stats: ExtractionStats,
-    concurrency: int,
-    progress: Progress | None,
-) -> dict[str, ArticleExtraction]:
-    client = getattr(extractor, "client", None)
-    try:
-        return await extract_all(
-            articles, extractor, store, stats, concurrency=concurrency, progress=progress
+@dataclass
+class BriefRun:
+    """The stages from articles to a Brief, with the LLM client open for all of them."""
+
+    period: Period
+    extractor: Extractor
+    store: Store
+    stats: ExtractionStats
+    loaded: Corpus
+    corpus: str
+
+    async def build(
+        self, articles: list[Article], concurrency: int, progress: Progress | None
+    ) -> Brief:
+        llm = self.extractor if isinstance(self.extractor, LLMExtractor) else None
+        try:
+            extractions = await extract_all(
+                articles,
+                self.extractor,
+                self.store,
+                self.stats,
+                concurrency=concurrency,
+                progress=progress,
+            )
+            if self.stats.failed:
+                raise ExtractionError(_failure_message(self.stats, len(articles)))
+            articles = [
+                a
+                for a in with_inferred_dates(articles, extractions)
+                if a.published is None or self.period.since <= a.published <= self.period.until
+            ]
+            by_id = {a.article_id: a for a in articles}
+            claims = [c for a in articles for c in extractions[a.article_id].claims]
+            groups = group_syndicated(articles)
+            findings = merge_findings(claims, by_id, groups)
+            context = BriefContext(
+                period=self.period,
+                articles=articles,
+                groups=groups,
+                extractor=ExtractorInfo(
+                    name=self.extractor.name,
+                    model=self.extractor.model,
+                    prompt_version=self.extractor.prompt_version,
+                ),
+                corpus=self.corpus,
+            )
+            discrepancies = discrepancy_items(source_discrepancies(articles))
+            if llm is None:
+                title, overview, sections = self._compose_offline(findings, context)
+            else:
+                title, overview, sections = await self._compose_llm(llm, findings, context)
+            sections += [PlannedSection(DISCREPANCIES, discrepancies)] if discrepancies else []
+            context.notes = _notes(articles, self.loaded, self.stats)
+            return assemble_brief(title, overview, sections, context, as_of=self.period.until)
+        finally:
+            if llm is not None:
+                self.stats.usage = llm.client.usage
+                await llm.client.close()
+
+    def _compose_offline(
+        self, findings: list[Finding], context: BriefContext
+    ) -> tuple[str, str, list[PlannedSection]]:
+        by_finding = {f.finding_id: f for f in findings}
+        relations = relate_offline(candidate_pairs(findings, limit=None))
+        conflicts = [
+            (by_finding[r.first], by_finding[r.second]) for r in relations if r.kind == "conflict"
+        ]
+        overview, sections = compose_offline(findings, context, conflicts)
+        return brief_title(findings), overview, sections
+
+    async def _compose_llm(
+        self, llm: LLMExtractor, findings: list[Finding], context: BriefContext
+    ) -> tuple[str, str, list[PlannedSection]]:
+        """The model judges candidate pairs (merging those that say the same thing) and
+        writes the prose; code checks every sentence against the claims it cites."""
+        calls = FindingsLLM(llm.client, llm.create, self.store)
+        relations = await calls.relate(candidate_pairs(findings))
+        before = {f.finding_id: f for f in findings}
+        articles = {a.article_id: a for a in context.articles}
+        findings = merge_same(
+            findings, [r for r in relations if r.kind == "same"], articles, context.groups
         )
-    finally:
-        if isinstance(client, LLMClient):
-            stats.usage = client.usage
-            await client.close()
+        # Relations name findings from before the merge; follow their claims to the merged ones.
+        after = {c.claim_id: f for f in findings for c in f.claims}
+        conflicts: list[tuple[Finding, Finding]] = []
+        for relation in relations:
+            first = after[before[relation.first].claims[0].claim_id]
+            second = after[before[relation.second].claims[0].claim_id]
+            distinct = first.finding_id != second.finding_id
+            ids = {(a.finding_id, b.finding_id) for a, b in conflicts}
+            if (
+                relation.kind == "conflict"
+                and distinct
+                and (second.finding_id, first.finding_id) not in ids
+                and (first.finding_id, second.finding_id) not in ids
+            ):
+                conflicts.append((first, second))
+        title, sections = await calls.compose(
+            findings, conflicts, str(self.period.since), str(self.period.until)
+        )
+        self.stats.dropped_sentences = len(calls.dropped_sentences)
+        return title, overview_line(findings, context), sections
 
 
 def _failure_message(stats: ExtractionStats, total: int) -> str:
@@ -289,15 +351,21 @@ def _failure_message(stats: ExtractionStats, total: int) -> str:
 
 def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
     renderers = {"md": to_markdown, "json": to_json, "html": to_html}
-    out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for fmt in formats:
-        path = out / f"{stem}.{fmt}"
-        # Write beside, then rename: a reader never sees half a brief.
-        partial = path.with_suffix(path.suffix + ".partial")
-        partial.write_text(renderers[fmt](brief), encoding="utf-8")
-        os.replace(partial, path)
-        paths.append(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            path = out / f"{stem}.{fmt}"
+            # Write beside, then rename: a reader never sees half a brief.
+            partial = path.with_suffix(path.suffix + ".partial")
+            partial.write_text(renderers[fmt](brief), encoding="utf-8")
+            os.replace(partial, path)
+            paths.append(path)
+    except OSError as error:
+        raise BriefingError(
+            f"cannot write the brief to {out}: {error.strerror or error}"
+            " (the extractions are kept in the store)"
+        ) from None
     return paths
 
 

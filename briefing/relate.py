@@ -21,7 +21,7 @@ from briefing.sentences import split_sentences
 
 RelationKind = Literal["same", "conflict", "differing_estimate", "later_update", "unrelated"]
 # More pairs than this are not worth a model's attention (or the prompt's budget).
-MAX_CANDIDATE_PAIRS = 60
+MAX_CANDIDATE_PAIRS = 100
 MAX_CONFLICTS_PER_FINDING = 1
 # Actors too broad to make two statements comparable on their own.
 _BROAD_ACTORS = frozenset({"Ukraine", "Europe"})
@@ -104,7 +104,21 @@ def candidate_pairs(
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
                 seen.add((min(a, b), max(a, b)))
-    pairs = sorted(seen, key=lambda p: -(findings[p[0]].salience + findings[p[1]].salience))
+
+    def promise(pair: tuple[int, int]) -> tuple[bool, bool, int, float]:
+        # Pairs most likely to be related first: opposite stances of one subject (conflicts),
+        # then a shared subject, then shared topic words, then salience.
+        first, second = findings[pair[0]], findings[pair[1]]
+        opposite = stance(first.statement) * stance(second.statement) == -1
+        shared = _share_subject(first, second)
+        return (
+            not (opposite and shared),
+            not shared,
+            -topic_overlap(first, second),
+            -(first.salience + second.salience),
+        )
+
+    pairs = sorted(seen, key=promise)
     return [(findings[a], findings[b]) for a, b in pairs[:limit]]
 
 
@@ -196,7 +210,9 @@ def role_mentions(person: str, article: Article) -> list[RoleMention]:
             if not roles and not match.group(2):
                 continue
             start = match.start(1) + _role_phrase_offset(match.group(1))
-            sentence = _sentence_around(article.text, match.start(), match.end())
+            sentence = _sentence_around(article.text, start, match.end())
+            if sentence is None:
+                continue
             try:
                 evidence = ground_quote(sentence, article).evidence
             except GroundingFailure:
@@ -225,11 +241,11 @@ def _role_phrase_offset(prefix: str) -> int:
     return offset
 
 
-def _sentence_around(text: str, start: int, end: int) -> str:
+def _sentence_around(text: str, start: int, end: int) -> str | None:
     for sentence in split_sentences(text):
         if sentence.start <= start and end <= sentence.end:
             return sentence.text
-    return text[start:end]
+    return None
 
 
 def _in_office(phrase: str) -> bool:

@@ -80,7 +80,7 @@ def to_markdown(brief: Brief) -> str:
         outlet = f"{_md_escape(source.outlet)}, " if source.outlet else ""
         title = _md_escape(source.title or source.path)
         flag = "" if source.cited else " (not cited)"
-        lines.append(f"{source.id}. {title}. {outlet}{date}. `{source.path}`{flag}")
+        lines.append(f"{source.id}. {title}. {outlet}{date}. {_md_escape(source.path)}{flag}")
     lines += ["", "## Citations", "", citations_markdown(brief.citations)]
     return "\n".join(lines).rstrip() + "\n"
 

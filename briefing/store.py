@@ -8,6 +8,8 @@ parts is a cache miss. Schema changes are named migrations, applied once, in ord
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,11 +91,40 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m002_llm_cache(db: sqlite3.Connection) -> None:
+    """Results of calls that are not per article (relating findings, composing the brief)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE llm_cache (
+            cache_key TEXT PRIMARY KEY,
+            purpose TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 def cache_key(
     article: Article, extractor: str, model: str | None, prompt_version: str | None
 ) -> str:
+    """Same article, same cleaning and metadata, same extractor, model, prompt and schema."""
+    # Extraction reads the cleaned text, title, outlet and date, not only the raw file: a
+    # changed `published` in a JSON record, or a change to the cleaning rules, is new work.
+    seen = json.dumps(
+        [article.text, article.title, article.outlet, str(article.published)], ensure_ascii=False
+    )
     return "|".join(
-        [article.content_hash, extractor, model or "-", prompt_version or "-", SCHEMA_VERSION]
+        [
+            article.content_hash,
+            hashlib.sha256(seen.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            extractor,
+            model or "-",
+            prompt_version or "-",
+            SCHEMA_VERSION,
+        ]
     )
 
 
@@ -208,6 +239,15 @@ class Store:
                     for e in claim.evidence
                 ],
             )
+
+    def cached_result(self, key: str) -> str | None:
+        row = self.db.execute("SELECT result FROM llm_cache WHERE cache_key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def save_result(self, key: str, purpose: str, result: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)", (key, purpose, result, _now())
+        )
 
     def log_call(
         self,

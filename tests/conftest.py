@@ -78,6 +78,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 def vcr_config() -> dict[str, Any]:
     return {
         "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization"],
+        "filter_query_parameters": ["api-key", "key", "api_key"],
         "decode_compressed_response": True,
         # Host and port differ between the fixture server and a real API.
         "match_on": ["method", "path", "llm_prompt"],

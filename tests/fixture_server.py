@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import re
 import socket
 import threading
 import time
@@ -35,8 +36,20 @@ SLOW_SECONDS = 5.0
 
 
 def load_fixtures(folder: Path | None = None) -> list[dict[str, Any]]:
+    """The per-article extraction answers (files that name an article)."""
     folder = folder or FIXTURES
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
+    loaded = [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))
+    ]
+    return [fixture for fixture in loaded if isinstance(fixture, dict) and "article" in fixture]
+
+
+def _curated(name: str) -> Any:
+    """relations.json (a list of judged pairs) or compose.json (the composed brief)."""
+    path = FIXTURES / name
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"answer": {"title": "", "sections": []}} if name == "compose.json" else []
 
 
 class FixtureState:
@@ -63,15 +76,64 @@ def _text_of(messages: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
+def _json_lines(prompt: str, tag: str) -> list[dict[str, Any]]:
+    """The JSON objects the prompt lists between <tag> and </tag>, one per line."""
+    match = re.search(rf"<{tag}>\n(.*?)</{tag}>", prompt, re.S)
+    lines = match.group(1).splitlines() if match else []
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def relate_payload(prompt: str, relations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Judgements for the prompt's pairs from the curated relation table; others unrelated."""
+    judgements = []
+    for pair in _json_lines(prompt, "pairs"):
+        for entry in relations:
+            forward = entry["first"] in pair["first"] and entry["second"] in pair["second"]
+            backward = entry["first"] in pair["second"] and entry["second"] in pair["first"]
+            if forward or backward:
+                judgements.append(
+                    {"pair": pair["pair"], "relation": entry["relation"], "note": entry["note"]}
+                )
+                break
+    return {"judgements": judgements}
+
+
+def compose_payload(prompt: str, composed: dict[str, Any]) -> dict[str, Any]:
+    """The curated brief, its sentences' statement fragments mapped to the prompt's claim ids."""
+    findings = _json_lines(prompt, "findings")
+
+    def claim_id(fragment: str) -> str | None:
+        for finding in findings:
+            if fragment in finding["statement"]:
+                return str(finding["claim_ids"][0])
+        return None
+
+    sections = []
+    for section in composed["sections"]:
+        sentences = []
+        for sentence in section["sentences"]:
+            ids = [cid for cid in map(claim_id, sentence["claims"]) if cid]
+            if ids:
+                sentences.append({"text": sentence["text"], "claim_ids": list(dict.fromkeys(ids))})
+        sections.append({"heading": section["heading"], "sentences": sentences})
+    return {"title": composed["title"], "sections": sections}
+
+
 def choose_payload(
     fixtures: list[dict[str, Any]], request: dict[str, Any]
 ) -> dict[str, Any] | None:
     messages = request.get("messages", [])
-    prompt = _text_of(messages[:2])  # the system and first user message carry the article
+    prompt = _text_of(messages[:2])  # the system and first user message carry the input
+    is_reask = len(messages) > 2
+    if "<pairs>" in prompt:
+        return relate_payload(prompt, _curated("relations.json"))
+    if "<findings>" in prompt:
+        composed = _curated("compose.json")
+        first = "first_answer" in composed and not is_reask
+        return compose_payload(prompt, composed["first_answer" if first else "answer"])
     for fixture in fixtures:
         if fixture["match"] in prompt:
             extract = fixture["extract"]
-            is_reask = len(messages) > 2
             if not is_reask and "first_answer" in extract:
                 return dict(extract["first_answer"])
             return dict(extract["answer"])

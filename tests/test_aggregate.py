@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import pytest
+
 from briefing.aggregate import group_syndicated, merge_findings, same_claim
 from briefing.corpus import clean_text
 from briefing.schemas import Article, Claim, Evidence
@@ -126,3 +128,25 @@ def test_timeline_orders_by_event_date_then_publication_date_undated_last() -> N
         late.article_id,
         undated.article_id,
     ]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "Russia has accepted the proposal for talks.",
+            "Russia has rejected the proposal for talks.",
+        ),
+        (
+            "The United States will support the mission.",
+            "The United States will oppose the mission.",
+        ),
+        (
+            "France is ready to send troops to Ukraine.",
+            "Germany is ready to send troops to Ukraine.",
+        ),
+        ("Macron said Trump supports the plan.", "Trump said Macron supports the plan."),
+    ],
+)
+def test_statements_that_differ_in_meaning_never_corroborate(a: str, b: str) -> None:
+    assert not same_claim(a, b)

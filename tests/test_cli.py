@@ -148,3 +148,36 @@ def test_every_command_has_help_with_an_example() -> None:
     for command in app.registered_commands:
         assert command.callback is not None and command.callback.__doc__
         assert "Example:" in command.callback.__doc__
+
+
+def test_concurrency_below_one_is_a_usage_error(
+    seeds_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", *SINCE, "--corpus", str(seeds_copy), "--concurrency", "0"]) == 2
+    assert "--concurrency must be at least 1" in capsys.readouterr().err
+
+
+def test_an_out_path_that_is_a_file_is_one_line(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    assert main(["generate", *SINCE, "--corpus", str(seeds_copy), "--out", str(blocker)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the brief" in err and len(err.strip().splitlines()) == 1
+
+
+def test_citation_table_shows_markup_in_quotes_as_text(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (seeds_copy / "markup.txt").write_text(
+        " date 2025-05-02 200\nThe minister said [bold]talks[/bold] had failed after [/red] long hours of negotiations in Geneva.\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(["generate", *SINCE, "--corpus", str(seeds_copy), "--out", str(tmp_path / "b")]) == 0
+    )
+    capsys.readouterr()
+    assert main(["citations", str(tmp_path / "b" / "brief-2025-02-01_2025-05-28.json")]) == 0
+    out = capsys.readouterr().out
+    assert "[bold]talks[/bold]" in out and "[/red]" in out

@@ -154,3 +154,17 @@ def test_explicit_date_wins_over_a_weekday() -> None:
 def test_resolution_does_not_depend_on_today() -> None:
     # an article from long ago resolves against its own date
     assert day("Troops withdrew on Monday.", D(1999, 6, 10)) == D(1999, 6, 7)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("On March 5, 2000 soldiers crossed the border.", "2025-03-05"),  # 2000 is a count
+        ("He spoke on March 31.", "2024-03-31"),  # a past event is not dated after its report
+        ("USA Today reported the figures.", None),
+        ("The troops march 5 kilometres a day.", None),
+    ],
+)
+def test_numbers_and_words_that_are_not_dates(sentence: str, expected: str | None) -> None:
+    found, _ = resolve_event_date(sentence, dt.date(2025, 3, 10))
+    assert (found.isoformat() if found else None) == expected

@@ -321,7 +321,7 @@ def test_numbers_in_canonicalises_digits_and_words() -> None:
     assert numbers_in("25,000 troops, six nations and 3.5 percent in 2024.") == [
         "25000",
         "6",
-        "3.5",
+        "3.5e-2",
         "2024",
     ]
 
@@ -346,7 +346,7 @@ def test_statement_numbers_supported(statement: str, quote: str) -> None:
         ("40 observers were sent.", ["14 observers were sent"], "40"),
         ("Seven nations back the plan.", ["six nations back it"], "7"),
         ("25,000 troops and 40 tanks.", ["25,000 troops"], "40"),
-        ("It costs 3.5 billion.", ["it costs 35 billion"], "3.5"),
+        ("It costs 3.5 billion.", ["it costs 35 billion"], "3.5e9"),
     ],
 )
 def test_statement_numbers_not_supported(statement: str, quotes: list[str], missing: str) -> None:
@@ -411,3 +411,42 @@ def test_verify_evidence_good_and_tampered() -> None:
     clean_start = article.text.index(good.quote)
     in_clean = Evidence(quote=good.quote, start=clean_start, end=clean_start + len(good.quote))
     assert not verify_evidence(in_clean, raw)
+
+
+REVIEW_TEXT = (
+    "Officials said that 1.5 million people were displaced by the fighting, and 25,000 troops"
+    " could be sent. The budget increased sharply in the last quarter of the year. The parties"
+    " accepted the proposal after long talks. Aid worth 3.5 billion dollars was pledged by donors."
+)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "5 million people were displaced by the fighting",  # inside "1.5 million"
+        "000 troops could be sent",  # inside "25,000"
+        "budget decreased sharply in the last quarter",  # a different word
+        "parties rejected the proposal after long talks",
+        "Aid worth 3.5 million dollars was pledged by donors",  # a different magnitude
+    ],
+)
+def test_quotes_that_change_the_meaning_are_refused(quote: str) -> None:
+    with pytest.raises(GroundingFailure):
+        ground_quote(quote, article_from_raw(REVIEW_TEXT))
+
+
+def test_a_typo_is_still_found_and_cited_verbatim() -> None:
+    grounded = ground_quote(
+        "The budget incresed sharply in the last quarter", article_from_raw(REVIEW_TEXT)
+    )
+    assert grounded.method == "fuzzy"
+    assert grounded.evidence.quote == "The budget increased sharply in the last quarter"
+
+
+def test_a_statement_may_not_negate_its_quote() -> None:
+    with pytest.raises(GroundingFailure, match="negates"):
+        ground_claim(
+            "Officials said 1.5 million people were not displaced.",
+            ["1.5 million people were displaced by the fighting"],
+            article_from_raw(REVIEW_TEXT),
+        )
