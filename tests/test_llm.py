@@ -61,6 +61,24 @@ def test_llm_brief_is_grounded_dated_and_complete(
     for seed, phrases in MAIN_DEVELOPMENTS.items():
         covered = [p for p in phrases if p in quoted.get(seed, "")]
         assert len(covered) >= len(phrases) - 1, (seed, set(phrases) - set(covered))
+    # the composed brief: every item cites a verified quote; the seeds' conflicts, both sides cited
+    sections = {section.heading: section.items for section in brief.sections}
+    assert list(sections)[:5] == [
+        "Summary",
+        "Key developments",
+        "Positions by actor",
+        "Conflicting reports",
+        "Open questions",
+    ]
+    assert all(item.citations for items in sections.values() for item in items)
+    assert all(row.verified for row in brief.citations)
+    conflicts = sections["Conflicting reports"]
+    texts = " ".join(item.text for item in conflicts)
+    assert "backstop" in texts and "Putin" in texts and "normal pace" in texts
+    for item in conflicts:
+        assert len({c.claim_id for c in item.citations}) >= 2
+    assert sum(len({c.source for c in item.citations}) >= 2 for item in conflicts) >= 2
+    assert "Source discrepancies" in sections
     # the call log has every call, and no key anywhere in the store
     db = sqlite3.connect(isolated_environment / "briefing.db")
     calls = dict(db.execute("SELECT purpose, count(*) FROM calls WHERE status = 'ok' GROUP BY 1"))
