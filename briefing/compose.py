@@ -34,6 +34,7 @@ KEY_DEVELOPMENTS = "Key developments"
 POSITIONS = "Positions by actor"
 CONFLICTS = "Conflicting reports"
 DISCREPANCIES = "Source discrepancies"
+ESTIMATES_AND_UPDATES = "Differing estimates and later updates"
 OPEN_QUESTIONS = "Open questions"
 UNDATED_REPORTS = "Undated reports"
 # A brief, not a transcript: the offline composer adds findings, most salient first,
@@ -143,6 +144,25 @@ def overview_line(findings: list[Finding], context: BriefContext) -> str:
         f", {corroborated} reported by more than one independent source." if corroborated else "."
     )
     return text
+
+
+def estimate_and_update_items(
+    estimates: list[tuple[Finding, Finding]], updates: list[tuple[Finding, Finding]]
+) -> list[PlannedItem]:
+    """Pairs that differ without contradicting each other, labelled as what they are."""
+    items = [
+        PlannedItem([a, b], f"Differing estimates, not a conflict: {a.statement} {b.statement}")
+        for a, b in estimates
+    ]
+    for a, b in updates:
+        older, newer = sorted((a, b), key=lambda f: f.event_date or f.published or dt.date.max)
+        items.append(
+            PlannedItem(
+                [older, newer],
+                f"A later update, not a conflict: {older.statement} Later: {newer.statement}",
+            )
+        )
+    return items
 
 
 def discrepancy_items(discrepancies: list[Discrepancy]) -> list[PlannedItem]:

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import inspect
 import os
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,14 @@ from briefing import config
 from briefing.aggregate import group_syndicated, merge_findings, merge_same
 from briefing.compose import (
     DISCREPANCIES,
+    ESTIMATES_AND_UPDATES,
     BriefContext,
     PlannedSection,
     assemble_brief,
     brief_title,
     compose_offline,
     discrepancy_items,
+    estimate_and_update_items,
     overview_line,
 )
 from briefing.compose_llm import FindingsLLM
@@ -319,23 +322,20 @@ class BriefRun:
         )
         # Relations name findings from before the merge; follow their claims to the merged ones.
         after = {c.claim_id: f for f in findings for c in f.claims}
-        conflicts: list[tuple[Finding, Finding]] = []
+        paired: dict[str, list[tuple[Finding, Finding]]] = defaultdict(list)
         for relation in relations:
             first = after[before[relation.first].claims[0].claim_id]
             second = after[before[relation.second].claims[0].claim_id]
-            distinct = first.finding_id != second.finding_id
-            ids = {(a.finding_id, b.finding_id) for a, b in conflicts}
-            if (
-                relation.kind == "conflict"
-                and distinct
-                and (second.finding_id, first.finding_id) not in ids
-                and (first.finding_id, second.finding_id) not in ids
-            ):
-                conflicts.append((first, second))
+            known = {frozenset((a.finding_id, b.finding_id)) for a, b in paired[relation.kind]}
+            pair_ids = frozenset((first.finding_id, second.finding_id))
+            if len(pair_ids) == 2 and pair_ids not in known:
+                paired[relation.kind].append((first, second))
         title, sections = await calls.compose(
-            findings, conflicts, str(self.period.since), str(self.period.until)
+            findings, paired["conflict"], str(self.period.since), str(self.period.until)
         )
         self.stats.dropped_sentences = len(calls.dropped_sentences)
+        estimates = estimate_and_update_items(paired["differing_estimate"], paired["later_update"])
+        sections += [PlannedSection(ESTIMATES_AND_UPDATES, estimates)] if estimates else []
         return title, overview_line(findings, context), sections
 
 

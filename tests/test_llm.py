@@ -79,6 +79,8 @@ def test_llm_brief_is_grounded_dated_and_complete(
         assert len({c.claim_id for c in item.citations}) >= 2
     assert sum(len({c.source for c in item.citations}) >= 2 for item in conflicts) >= 2
     assert "Source discrepancies" in sections
+    updates = sections["Differing estimates and later updates"]
+    assert any(item.text.startswith("A later update, not a conflict") for item in updates)
     # the call log has every call, and no key anywhere in the store
     db = sqlite3.connect(isolated_environment / "briefing.db")
     calls = dict(db.execute("SELECT purpose, count(*) FROM calls WHERE status = 'ok' GROUP BY 1"))
