@@ -20,7 +20,9 @@ from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, Configuratio
 from briefing.pipeline import LLMOptions
 from briefing.pipeline import generate as generate_brief
 from briefing.render import citation_table_rows, citations_csv, citations_markdown
-from briefing.review import load_brief, recheck_citations
+from briefing.review import load_brief, recheck_citations, record_decision, review_status
+from briefing.schedule import schedule_text
+from briefing.weekly import generate_weekly
 
 app = typer.Typer(
     name="briefing",
@@ -156,6 +158,11 @@ def citations(
     unverified: Annotated[
         bool, typer.Option("--unverified", help="Only rows that fail the check.")
     ] = False,
+    source: Annotated[int | None, typer.Option(help="Only rows citing source [N].")] = None,
+    rejected: Annotated[bool, typer.Option("--rejected", help="Only rejected claims.")] = False,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Only claims not yet reviewed.")
+    ] = False,
 ) -> None:
     """Print a brief's citation table, each quote checked again against its source file.
 
@@ -172,14 +179,24 @@ def citations(
             f"warning: corpus {brief.corpus} not found; showing the verification recorded in the brief",
             markup=False,
         )
+    status = review_status(brief)
     if unverified:
         rows = [row for row in rows if not row.verified]
+    if source is not None:
+        rows = [row for row in rows if row.source == source]
+    if rejected:
+        rows = [
+            r for r in rows if r.claim_id in status and status[r.claim_id].decision == "rejected"
+        ]
+    if pending:
+        rows = [row for row in rows if row.claim_id not in status]
+    decisions = {cid: review.decision for cid, review in status.items()}
     if format == "csv":
-        typer.echo(citations_csv(rows), nl=False)
+        typer.echo(citations_csv(rows, decisions), nl=False)
     elif format == "md":
-        typer.echo(citations_markdown(rows))
+        typer.echo(citations_markdown(rows, decisions))
     else:
-        headers, cells = citation_table_rows(rows)
+        headers, cells = citation_table_rows(rows, decisions)
         table = Table(*headers, show_lines=True)
         for row in cells:
             table.add_row(*(Text(cell) for cell in row))  # quotes are data, not rich markup
@@ -187,6 +204,102 @@ def citations(
         if not out.is_terminal:
             out.width = 200  # piped to a file or a pager: do not squeeze quotes into 80 columns
         out.print(table)
+
+
+@app.command()
+def weekly(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week YYYY-Www (default: the last complete week).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Backfill every week from this date that has articles.")
+    ] = None,
+    corpus: Annotated[Path, typer.Option(help="Folder of articles.")] = config.DEFAULT_CORPUS,
+    out: Annotated[
+        Path, typer.Option(help="Folder the briefs are written to.")
+    ] = config.DEFAULT_OUT,
+    format: Annotated[str, typer.Option(help="Comma-separated: md, json, html.")] = "md,json",
+    extractor: Annotated[str, typer.Option(help="auto, llm or offline.")] = "auto",
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    log: Annotated[Path | None, typer.Option(help="Append what the run did to this file.")] = None,
+) -> None:
+    """Write one brief per ISO week (Monday to Sunday) as OUT/YYYY-Www.md and .json, each
+    with what changed since the week before. Safe under cron: no prompts, a lock per store.
+
+    Example:
+
+        briefing weekly --since 2025-02-01
+    """
+    formats = config.parse_formats(format)
+
+    def note(line: str) -> None:
+        err.print(line, markup=False)
+        if log is not None:
+            stamp = dt.datetime.now().isoformat(timespec="seconds")
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"{stamp} {line}\n")
+
+    try:
+        outcomes = generate_weekly(
+            corpus=corpus,
+            out=out,
+            formats=formats,
+            extractor=extractor,
+            llm=LLMOptions(model=model),
+            week=week,
+            since=_date("--since", since),
+            log=note,
+        )
+    except BriefingError as error:
+        note(f"failed: {error}")
+        raise
+    for outcome in outcomes:
+        for path in outcome.paths:
+            typer.echo(str(path))
+
+
+@app.command()
+def schedule(
+    day: Annotated[str, typer.Option(help="Day of the week: mon ... sun.")] = "mon",
+    time: Annotated[str, typer.Option(help="Time of day, HH:MM.")] = "07:00",
+    corpus: Annotated[Path, typer.Option(help="Folder of articles.")] = config.DEFAULT_CORPUS,
+    out: Annotated[
+        Path, typer.Option(help="Folder the briefs are written to.")
+    ] = config.DEFAULT_OUT,
+) -> None:
+    """Print a crontab line and a systemd service and timer that run `briefing weekly`.
+
+    Example:
+
+        briefing schedule --day mon --time 07:00
+    """
+    typer.echo(schedule_text(day, time, corpus, out, Path.cwd()), nl=False)
+
+
+@app.command()
+def review(
+    claim_id: Annotated[
+        str, typer.Argument(metavar="CLAIM_ID", help="A claim id from the citation table.")
+    ],
+    accept: Annotated[bool, typer.Option("--accept", help="The claim is right as cited.")] = False,
+    reject: Annotated[
+        bool, typer.Option("--reject", help="Leave the claim out of every later brief.")
+    ] = False,
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    corpus: Annotated[
+        Path, typer.Option(help="Folder of articles (finds the store).")
+    ] = config.DEFAULT_CORPUS,
+) -> None:
+    """Record an analyst's decision on a claim (who, when, note) in the store.
+
+    Example:
+
+        briefing review 4b578c-e118c8 --reject --note "misattributed quote"
+    """
+    if accept == reject:
+        raise ConfigurationError("give exactly one of --accept or --reject")
+    decision = record_decision(claim_id, "accepted" if accept else "rejected", note, corpus)
+    typer.echo(f"{decision.claim_id}: {decision.decision} by {decision.reviewer} at {decision.at}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -264,6 +264,7 @@ def assemble_brief(
                         CitationRow(
                             finding_id=finding.finding_id,
                             claim_id=claim.claim_id,
+                            statement=claim.statement,
                             source=number[article.article_id],
                             article_id=article.article_id,
                             path=article.path,

@@ -38,8 +38,17 @@ from briefing.extract_offline import OfflineExtractor
 from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings, Usage
 from briefing.relate import candidate_pairs, relate_offline, source_discrepancies
 from briefing.render import to_html, to_json, to_markdown
-from briefing.schemas import Article, ArticleExtraction, Brief, ExtractorInfo, Finding, Period
-from briefing.store import Store, cache_key
+from briefing.schemas import (
+    Article,
+    ArticleExtraction,
+    Brief,
+    Claim,
+    ExtractorInfo,
+    Finding,
+    Period,
+    RejectedClaim,
+)
+from briefing.store import Review, Store, cache_key
 
 # Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
 # article and ("reasked", n) when answers were sent back to the model.
@@ -215,8 +224,14 @@ def generate(
     undated: str = "include",
     llm: LLMOptions | None = None,
     progress: Progress | None = None,
+    stem: str | None = None,
+    amend: Callable[[Brief], Brief] | None = None,
 ) -> GenerateResult:
-    """Write the brief for [since, until] from the articles in `corpus`; return what was done."""
+    """Write the brief for [since, until] from the articles in `corpus`; return what was done.
+
+    `stem` names the files (default brief-<since>_<until>); `amend` may add to the brief
+    before it is written (the weekly "what changed" section).
+    """
     options = llm or LLMOptions()
     config.resolve_extractor(extractor)  # a configuration error before any work
     if options.concurrency < 1:
@@ -234,7 +249,9 @@ def generate(
     finally:
         store.close()
     excluded += len(articles) - len(brief.sources)
-    paths = write_brief(brief, out, f"brief-{period.since}_{period.until}", formats)
+    if amend is not None:
+        brief = amend(brief)
+    paths = write_brief(brief, out, stem or f"brief-{period.since}_{period.until}", formats)
     return GenerateResult(brief, paths, loaded.skipped, loaded.warnings, excluded, stats)
 
 
@@ -270,7 +287,10 @@ class BriefRun:
                 if a.published is None or self.period.since <= a.published <= self.period.until
             ]
             by_id = {a.article_id: a for a in articles}
-            claims = [c for a in articles for c in extractions[a.article_id].claims]
+            every_claim = [c for a in articles for c in extractions[a.article_id].claims]
+            reviews = self.store.reviews()
+            rejected = [c for c in every_claim if _rejected(c, reviews)]
+            claims = [c for c in every_claim if not _rejected(c, reviews)]
             groups = group_syndicated(articles)
             findings = merge_findings(claims, by_id, groups)
             context = BriefContext(
@@ -291,7 +311,10 @@ class BriefRun:
                 title, overview, sections = await self._compose_llm(llm, findings, context)
             sections += [PlannedSection(DISCREPANCIES, discrepancies)] if discrepancies else []
             context.notes = _notes(articles, self.loaded, self.stats)
-            return assemble_brief(title, overview, sections, context, as_of=self.period.until)
+            brief = assemble_brief(title, overview, sections, context, as_of=self.period.until)
+            return brief.model_copy(
+                update={"rejected_in_review": _rejected_records(rejected, by_id, reviews)}
+            )
         finally:
             if llm is not None:
                 self.stats.usage = llm.client.usage
@@ -337,6 +360,28 @@ class BriefRun:
         estimates = estimate_and_update_items(paired["differing_estimate"], paired["later_update"])
         sections += [PlannedSection(ESTIMATES_AND_UPDATES, estimates)] if estimates else []
         return title, overview_line(findings, context), sections
+
+
+def _rejected(claim: Claim, reviews: dict[str, Review]) -> bool:
+    review = reviews.get(claim.claim_id)
+    return review is not None and review.decision == "rejected"
+
+
+def _rejected_records(
+    claims: list[Claim], articles: dict[str, Article], reviews: dict[str, Review]
+) -> list[RejectedClaim]:
+    return [
+        RejectedClaim(
+            claim_id=c.claim_id,
+            statement=c.statement,
+            path=articles[c.article_id].path,
+            quote=c.evidence[0].quote,
+            reviewer=reviews[c.claim_id].reviewer,
+            at=reviews[c.claim_id].at,
+            note=reviews[c.claim_id].note,
+        )
+        for c in claims
+    ]
 
 
 def _failure_message(stats: ExtractionStats, total: int) -> str:

@@ -80,8 +80,17 @@ def to_markdown(brief: Brief) -> str:
         outlet = f"{_md_escape(source.outlet)}, " if source.outlet else ""
         title = _md_escape(source.title or source.path)
         flag = "" if source.cited else " (not cited)"
+        flag += "" if source.in_period else " (an earlier week's source)"
         lines.append(f"{source.id}. {title}. {outlet}{date}. {_md_escape(source.path)}{flag}")
     lines += ["", "## Citations", "", citations_markdown(brief.citations)]
+    if brief.rejected_in_review:
+        lines += ["", "## Review appendix: claims rejected in review", ""]
+        for rejected in brief.rejected_in_review:
+            note = f": {_md_escape(rejected.note)}" if rejected.note else ""
+            lines.append(
+                f"- `{rejected.claim_id}` {_md_escape(rejected.statement)} ({_md_escape(rejected.path)})"
+                f", rejected by {_md_escape(rejected.reviewer)} at {rejected.at}{note}"
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -89,11 +98,22 @@ def to_json(brief: Brief) -> str:
     return json.dumps(brief.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-_TABLE_HEADERS = ["#", "finding", "claim", "source", "outlet", "date", "quote", "verified"]
+_TABLE_HEADERS = [
+    "#",
+    "finding",
+    "claim",
+    "source",
+    "outlet",
+    "date",
+    "quote",
+    "verified",
+    "review",
+]
 
 
-def _row_cells(number: int, row: CitationRow) -> list[str]:
-    return [
+def _row_cells(number: int, row: CitationRow, decisions: dict[str, str] | None) -> list[str]:
+    """Cells of one row; the review column only where decisions were looked up."""
+    cells = [
         str(number),
         row.finding_id,
         row.claim_id,
@@ -103,15 +123,19 @@ def _row_cells(number: int, row: CitationRow) -> list[str]:
         row.quote,
         "yes" if row.verified else "NO",
     ]
+    if decisions is not None:
+        cells.append(decisions.get(row.claim_id, "pending"))
+    return cells
 
 
-def citations_markdown(rows: list[CitationRow]) -> str:
+def citations_markdown(rows: list[CitationRow], decisions: dict[str, str] | None = None) -> str:
+    headers = _TABLE_HEADERS if decisions is not None else _TABLE_HEADERS[:-1]
     lines = [
-        "| " + " | ".join(_TABLE_HEADERS) + " |",
-        "|" + "---|" * len(_TABLE_HEADERS),
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
     ]
     for number, row in enumerate(rows, start=1):
-        cells = _row_cells(number, row)
+        cells = _row_cells(number, row, decisions)
         cells[6] = "“" + _md_escape(cells[6]) + "”"
         cells[3] = _md_escape(cells[3])
         cells[4] = _md_escape(cells[4])
@@ -119,7 +143,7 @@ def citations_markdown(rows: list[CitationRow]) -> str:
     return "\n".join(lines)
 
 
-def citations_csv(rows: list[CitationRow]) -> str:
+def citations_csv(rows: list[CitationRow], decisions: dict[str, str] | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
@@ -134,6 +158,7 @@ def citations_csv(rows: list[CitationRow]) -> str:
             "start",
             "end",
             "verified",
+            "review",
         ]
     )
     for row in rows:
@@ -149,14 +174,19 @@ def citations_csv(rows: list[CitationRow]) -> str:
                 row.start,
                 row.end,
                 row.verified,
+                (decisions or {}).get(row.claim_id, "pending"),
             ]
         )
     return buffer.getvalue()
 
 
-def citation_table_rows(rows: list[CitationRow]) -> tuple[list[str], list[list[str]]]:
+def citation_table_rows(
+    rows: list[CitationRow], decisions: dict[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
     """Headers and cells for a terminal table (the CLI draws it)."""
-    return _TABLE_HEADERS, [_row_cells(n, row) for n, row in enumerate(rows, start=1)]
+    return _TABLE_HEADERS, [
+        _row_cells(n, row, decisions or {}) for n, row in enumerate(rows, start=1)
+    ]
 
 
 _HTML_TEMPLATE = """<!doctype html>

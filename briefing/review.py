@@ -1,15 +1,25 @@
-"""Citation review: read a brief back and check every quote against its source once more."""
+"""Citation review: check every quote against its source once more, and record decisions.
+
+An analyst accepts or rejects claims (`briefing review`); the decision is stored with
+who and when, a rejected claim is left out of every later brief and listed in its
+review appendix, and `briefing citations` shows each row's status.
+"""
 
 from __future__ import annotations
 
+import getpass
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 
+from briefing import config
 from briefing.corpus import load_corpus
-from briefing.errors import BriefFileError, CorpusError
+from briefing.errors import BriefFileError, ConfigurationError, CorpusError
 from briefing.grounding import verify_evidence
 from briefing.schemas import Brief, CitationRow, Evidence
+from briefing.store import DB_FILENAME, Review, Store
 
 
 def load_brief(path: Path) -> Brief:
@@ -41,3 +51,40 @@ def recheck_citations(brief: Brief) -> tuple[list[CitationRow], bool]:
         verified = raw is not None and verify_evidence(evidence, raw)
         rows.append(row.model_copy(update={"verified": verified}))
     return rows, True
+
+
+def reviewer_name() -> str:
+    """Who is reviewing: BRIEFING_REVIEWER, else the login name."""
+    return os.environ.get("BRIEFING_REVIEWER") or getpass.getuser()
+
+
+def record_decision(claim_id: str, decision: str, note: str | None, corpus: Path) -> Review:
+    """Store an analyst's accept/reject decision on a claim; later briefs honour it."""
+    if decision not in ("accepted", "rejected"):
+        raise ConfigurationError("give exactly one of --accept or --reject")
+    store = Store.open(config.store_home(corpus))
+    try:
+        if not store.has_claim(claim_id):
+            raise ConfigurationError(
+                f"no claim {claim_id!r} in the store at {store.path}: take the id from"
+                " `briefing citations BRIEF.json` (and --corpus if it is not seeds/)"
+            )
+        store.record_review(claim_id, decision, reviewer_name(), note)
+        return store.reviews()[claim_id]
+    finally:
+        store.close()
+
+
+ReviewFilter = Literal["all", "rejected", "pending"]
+
+
+def review_status(brief: Brief) -> dict[str, Review]:
+    """The latest decision on each claim of the brief, from the store beside its corpus."""
+    home = config.store_home(Path(brief.corpus))
+    if not (home / DB_FILENAME).exists():
+        return {}
+    store = Store.open(home)
+    try:
+        return store.reviews()
+    finally:
+        store.close()

@@ -139,6 +139,9 @@ class BriefSource(Record):
     date_source: DateSource
     syndication_group: int
     cited: bool
+    in_period: bool = Field(
+        default=True, description="False for an earlier week's source cited under 'What changed'"
+    )
 
 
 class BriefCitation(Record):
@@ -167,6 +170,7 @@ class BriefSection(Record):
 class CitationRow(Record):
     finding_id: str
     claim_id: str
+    statement: str = Field(description="the claim the quote supports")
     source: int
     article_id: str
     path: str
@@ -176,6 +180,18 @@ class CitationRow(Record):
     start: int
     end: int
     verified: bool
+
+
+class RejectedClaim(Record):
+    """A claim an analyst rejected in review: left out of the brief, listed for the record."""
+
+    claim_id: str
+    statement: str
+    path: str
+    quote: str
+    reviewer: str
+    at: str
+    note: str | None
 
 
 class Brief(Record):
@@ -190,3 +206,4 @@ class Brief(Record):
     citations: list[CitationRow]
     corpus: str = Field(description="the corpus folder; source paths are relative to its parent")
     word_count: int = Field(description="words in the title, overview and section items")
+    rejected_in_review: list[RejectedClaim] = Field(default_factory=list)

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.errors import StoreError
@@ -107,6 +108,25 @@ def m002_llm_cache(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_reviews(db: sqlite3.Connection) -> None:
+    """Analysts' decisions on claims; the latest decision per claim counts."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            claim_id TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+            reviewer TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE INDEX reviews_claim ON reviews(claim_id)
+        """,
+    )
+
+
 def cache_key(
     article: Article, extractor: str, model: str | None, prompt_version: str | None
 ) -> str:
@@ -126,6 +146,15 @@ def cache_key(
             SCHEMA_VERSION,
         ]
     )
+
+
+@dataclass(frozen=True)
+class Review:
+    claim_id: str
+    decision: str  # "accepted" or "rejected"
+    reviewer: str
+    at: str
+    note: str | None
 
 
 def _now() -> str:
@@ -248,6 +277,27 @@ class Store:
         self.db.execute(
             "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)", (key, purpose, result, _now())
         )
+
+    def has_claim(self, claim_id: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM claims WHERE claim_id = ? LIMIT 1", (claim_id,)
+        ).fetchone()
+        return row is not None
+
+    def record_review(self, claim_id: str, decision: str, reviewer: str, note: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO reviews (claim_id, decision, reviewer, at, note) VALUES (?, ?, ?, ?, ?)",
+            (claim_id, decision, reviewer, _now(), note),
+        )
+
+    def reviews(self) -> dict[str, Review]:
+        """The latest decision on each reviewed claim."""
+        latest: dict[str, Review] = {}
+        for claim_id, decision, reviewer, at, note in self.db.execute(
+            "SELECT claim_id, decision, reviewer, at, note FROM reviews ORDER BY id"
+        ):
+            latest[claim_id] = Review(claim_id, decision, reviewer, at, note)
+        return latest
 
     def log_call(
         self,
