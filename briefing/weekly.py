@@ -198,7 +198,7 @@ def add_what_changed(brief: Brief, previous_week: str, previous: Brief) -> Brief
 
 
 def _relabel(item: BriefItem, label: str) -> BriefItem:
-    return item.model_copy(update={"text": f"{label}: {item.text}"})
+    return item.model_copy(update={"text": f"{label}: {item.text}", "actor": None})
 
 
 def _source_number(
@@ -234,7 +234,9 @@ def _earlier_item(
         )
         for r in rows
     ]
-    return item.model_copy(update={"text": f"{label}: {item.text}", "citations": citations})
+    return item.model_copy(
+        update={"text": f"{label}: {item.text}", "citations": citations, "actor": None}
+    )
 
 
 def _contradiction(

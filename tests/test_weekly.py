@@ -1,0 +1,148 @@
+"""Weekly briefs, what changed, the run lock, scheduling text and review decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from briefing.cli import main
+from briefing.errors import BriefingError
+from briefing.weekly import last_complete_week, week_bounds, week_label, weekly_lock
+
+
+def test_iso_week_arithmetic() -> None:
+    assert week_label(dt.date(2025, 4, 26)) == "2025-W17"
+    assert week_bounds("2025-W22") == (dt.date(2025, 5, 26), dt.date(2025, 6, 1))
+    assert last_complete_week(dt.date(2025, 6, 2)) == "2025-W22"  # a Monday: last week is done
+    assert last_complete_week(dt.date(2025, 6, 1)) == "2025-W21"  # a Sunday: this week is not
+
+
+def run(*args: str) -> int:
+    return main(list(args))
+
+
+@pytest.fixture
+def weekly_out(seeds_copy: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "briefs"
+    assert (
+        run(
+            "weekly",
+            "--since",
+            "2025-02-01",
+            "--corpus",
+            str(seeds_copy),
+            "--out",
+            str(out),
+            "--log",
+            str(tmp_path / "weekly.log"),
+        )
+        == 0
+    )
+    return out
+
+
+def test_weekly_backfill_writes_one_brief_per_week_with_articles(
+    weekly_out: Path, tmp_path: Path
+) -> None:
+    assert sorted(p.name for p in weekly_out.iterdir()) == [
+        "2025-W17.json",
+        "2025-W17.md",
+        "2025-W22.json",
+        "2025-W22.md",
+    ]
+    w17 = json.loads((weekly_out / "2025-W17.json").read_text())
+    w22 = json.loads((weekly_out / "2025-W22.json").read_text())
+    assert w17["period"] == {"since": "2025-04-21", "until": "2025-04-27"}
+    assert "What changed since last week" not in {s["heading"] for s in w17["sections"]}
+    changed = w22["sections"][0]
+    assert changed["heading"] == "What changed since last week"
+    labels = {item["text"].split(":")[0] for item in changed["items"]}
+    assert {"New", "No longer reported"} <= labels
+    # an earlier week's source cited there is listed and marked as such; its quotes verify
+    earlier = [s for s in w22["sources"] if not s["in_period"]]
+    assert earlier and all(s["path"].endswith("001_d5faee400927be79.txt") for s in earlier)
+    assert all(row["verified"] for row in w22["citations"])
+    assert "2025-W22: wrote" in (tmp_path / "weekly.log").read_text()
+
+
+def test_a_second_weekly_run_changes_nothing(weekly_out: Path, seeds_copy: Path) -> None:
+    before = {p.name: p.read_bytes() for p in weekly_out.iterdir()}
+    assert (
+        run(
+            "weekly", "--since", "2025-02-01", "--corpus", str(seeds_copy), "--out", str(weekly_out)
+        )
+        == 0
+    )
+    assert {p.name: p.read_bytes() for p in weekly_out.iterdir()} == before
+
+
+def test_a_held_lock_stops_a_second_run(tmp_path: Path) -> None:
+    with weekly_lock(tmp_path):
+        with pytest.raises(BriefingError, match="another `briefing weekly` is running"):  # noqa: SIM117
+            weekly_lock(tmp_path).__enter__()
+
+
+def test_bad_week_is_a_usage_error(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("weekly", "--week", "2025-17", "--corpus", str(seeds_copy)) == 2
+    assert "YYYY-Www" in capsys.readouterr().err
+
+
+def test_schedule_prints_cron_and_systemd(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("schedule", "--day", "mon", "--time", "07:00") == 0
+    out = capsys.readouterr().out
+    cron = next(
+        line for line in out.splitlines() if line and not line.startswith("#") and "weekly" in line
+    )
+    assert cron.startswith("0 7 * * 1 ") and " weekly --corpus seeds --out briefs --log " in cron
+    assert "OnCalendar=Mon *-*-* 07:00:00" in out and "ExecStart=" in out
+    assert run("schedule", "--time", "25:00") == 2
+
+
+def test_a_rejected_claim_is_gone_from_the_next_brief(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    args = ["generate", "--since", "2025-02-01", "--corpus", str(seeds_copy), "--out", str(out)]
+    assert run(*args) == 0
+    brief_path = out / "brief-2025-02-01_2025-05-28.json"
+    first = json.loads(brief_path.read_text())
+    claim_id = first["citations"][0]["claim_id"]
+    assert (
+        run("review", claim_id, "--reject", "--note", "misread", "--corpus", str(seeds_copy)) == 0
+    )
+    assert "rejected by" in capsys.readouterr().out
+    assert run(*args) == 0
+    second = json.loads(brief_path.read_text())
+    assert claim_id not in {row["claim_id"] for row in second["citations"]}
+    assert [r["claim_id"] for r in second["rejected_in_review"]] == [claim_id]
+    assert "Review appendix" in (out / "brief-2025-02-01_2025-05-28.md").read_text()
+    capsys.readouterr()
+    assert run("citations", str(brief_path), "--pending", "--format", "csv") == 0
+    assert claim_id not in capsys.readouterr().out
+
+
+def test_review_status_and_filters_in_citations(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert (
+        run("generate", "--since", "2025-02-01", "--corpus", str(seeds_copy), "--out", str(out))
+        == 0
+    )
+    brief_path = out / "brief-2025-02-01_2025-05-28.json"
+    rows = json.loads(brief_path.read_text())["citations"]
+    accepted = rows[0]["claim_id"]
+    assert run("review", accepted, "--accept", "--corpus", str(seeds_copy)) == 0
+    capsys.readouterr()
+    assert run("citations", str(brief_path), "--format", "csv", "--source", "1") == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert lines and all(line.split(",")[2] == "1" for line in lines)
+    assert run("citations", str(brief_path), "--format", "md") == 0
+    table = capsys.readouterr().out
+    assert "| accepted |" in table and "| pending |" in table
+    assert run("review", "no-such-claim", "--reject", "--corpus", str(seeds_copy)) == 2
+    assert "no claim 'no-such-claim'" in capsys.readouterr().err
+    assert run("review", accepted, "--corpus", str(seeds_copy)) == 2
