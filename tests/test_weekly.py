@@ -80,9 +80,13 @@ def test_a_second_weekly_run_changes_nothing(weekly_out: Path, seeds_copy: Path)
 
 
 def test_a_held_lock_stops_a_second_run(tmp_path: Path) -> None:
-    with weekly_lock(tmp_path):
-        with pytest.raises(BriefingError, match="another `briefing weekly` is running"):  # noqa: SIM117
+    held = weekly_lock(tmp_path)
+    held.__enter__()
+    try:
+        with pytest.raises(BriefingError, match="another `briefing weekly` is running"):
             weekly_lock(tmp_path).__enter__()
+    finally:
+        held.__exit__(None, None, None)
 
 
 def test_bad_week_is_a_usage_error(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
