@@ -189,34 +189,95 @@ def citation_table_rows(
     ]
 
 
+# One self-contained page: no external script, style, font or image (the CSP says so too).
+# Markers show their quote on hover, focus or as the page's #fragment, and link to the
+# citation row; the table sorts by a header click and filters as you type. Every piece of
+# article text goes through Jinja's autoescaping; the script never writes HTML.
 _HTML_TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>{{ brief.title }}</title>
 <style>
-body{font-family:Georgia,serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.5}
-table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.3rem;vertical-align:top}
-.date{font-weight:bold}.notice{color:#555;border-left:3px solid #ccc;padding-left:.6rem}
-sup a{text-decoration:none}
+:root{--ink:#1b1b1b;--muted:#5c5c5c;--line:#d7d7d7;--accent:#0b57a4}
+body{font:16px/1.55 Georgia,"Times New Roman",serif;color:var(--ink);max-width:46rem;margin:0 auto;padding:1rem}
+h1{font-size:1.6rem;line-height:1.25}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid var(--line)}
+.meta,.notice,.note{color:var(--muted);font-size:.9rem}.notice{border-left:3px solid var(--line);padding-left:.6rem}
+.date{font-weight:bold;white-space:nowrap}.actor{font-style:italic}
+li{margin:.35rem 0}
+.cite{position:relative;color:var(--accent);text-decoration:none;font-size:.8em;vertical-align:super}
+.cite .pop{display:none;position:absolute;z-index:2;left:0;top:1.4em;width:min(22rem,80vw);background:#fff;
+ border:1px solid var(--line);box-shadow:0 2px 8px rgba(0,0,0,.2);padding:.5rem;font-size:.85rem;color:var(--ink);vertical-align:baseline}
+.cite:hover .pop,.cite:focus .pop,.cite:target .pop{display:block}
+table{border-collapse:collapse;width:100%;font-size:.85rem}td,th{border:1px solid var(--line);padding:.3rem;vertical-align:top;text-align:left}
+th{cursor:pointer;background:#f4f4f4}tr:target{background:#fff6d5}
+#filter{width:100%;padding:.4rem;margin:.5rem 0;font:inherit}
+@media (max-width:600px){body{font-size:15px}td:nth-child(2),th:nth-child(2){display:none}}
+@media print{ #filter,.cite .pop{display:none!important}.cite{color:var(--ink)}a{color:inherit}tr{break-inside:avoid}}
 </style></head><body>
 <h1>{{ brief.title }}</h1>
-<p>As of {{ brief.as_of }} · period {{ brief.period.since }} to {{ brief.period.until }} · extractor: {{ brief.extractor.name }}</p>
+<p class="meta">As of {{ brief.as_of }} · period {{ brief.period.since }} to {{ brief.period.until }} · extractor: {{ brief.extractor.name }}{% if brief.extractor.model %} ({{ brief.extractor.model }}){% endif %}</p>
 {% if brief.extractor.name == "offline" %}<p class="notice">{{ notice }}</p>{% endif %}
 <p>{{ brief.overview }}</p>
+{% for note in brief.notes %}<p class="note">Note: {{ note }}</p>{% endfor %}
+{% set marker = namespace(n=0) %}
 {% for section in brief.sections %}<h2>{{ section.heading }}</h2><ul>
-{% for item in section.items %}<li>{% if item.actor %}<em>{{ item.actor }}</em>: {% endif %}<span class="date">{{ item.date_label }}</span> {{ item.text }}
-{% for c in item.citations %}<sup><a href="#source-{{ c.source }}" title="{{ c.quote }}">[{{ c.source }}]</a></sup>{% endfor %}</li>
+{% for item in section.items %}<li>{% if item.actor %}<span class="actor">{{ item.actor }}</span>: {% endif %}<span class="date">{{ item.date_label }}</span> {{ item.text }}
+{% for c in item.citations %}{% set marker.n = marker.n + 1 %}<a class="cite" id="m{{ marker.n }}" href="#row-{{ row_of[(c.claim_id, c.start, c.end)] }}" aria-label="source {{ c.source }}">[{{ c.source }}]<span class="pop" role="tooltip">“{{ c.quote }}” [{{ c.source }}] {{ source_paths[c.source] }}</span></a>{% endfor %}</li>
 {% endfor %}</ul>{% endfor %}
 <h2>Sources</h2><ol>
-{% for s in brief.sources %}<li id="source-{{ s.id }}">{{ s.title or s.path }}{% if s.outlet %}, {{ s.outlet }}{% endif %}, {{ s.published or "undated" }} <code>{{ s.path }}</code></li>
+{% for s in brief.sources %}<li id="source-{{ s.id }}" value="{{ s.id }}">{{ s.title or s.path }}{% if s.outlet %}, {{ s.outlet }}{% endif %}, {{ s.published or "undated" }}{% if s.published %} ({{ s.date_source }}){% endif %} <code>{{ s.path }}</code>{% if not s.in_period %} (an earlier week){% endif %}</li>
 {% endfor %}</ol>
-<h2>Citations</h2><table><tr><th>finding</th><th>source</th><th>quote</th><th>verified</th></tr>
-{% for r in brief.citations %}<tr><td>{{ r.finding_id }}</td><td>[{{ r.source }}]</td><td>{{ r.quote }}</td><td>{{ "yes" if r.verified else "NO" }}</td></tr>
-{% endfor %}</table>
+<h2>Citations</h2>
+<input id="filter" type="search" placeholder="Filter the citations" aria-label="Filter the citations">
+<table id="citations"><thead><tr><th>#</th><th>claim</th><th>source</th><th>date</th><th>quote</th><th>verified</th></tr></thead><tbody>
+{% for r in brief.citations %}<tr id="row-{{ loop.index }}"><td>{{ loop.index }}</td><td>{{ r.claim_id }}</td><td><a href="#source-{{ r.source }}">[{{ r.source }}]</a></td><td>{{ r.published or "undated" }}</td><td>“{{ r.quote }}”</td><td>{{ "yes" if r.verified else "NO" }}</td></tr>
+{% endfor %}</tbody></table>
+{% if brief.rejected_in_review %}<h2>Review appendix: claims rejected in review</h2><ul>
+{% for r in brief.rejected_in_review %}<li><code>{{ r.claim_id }}</code> {{ r.statement }} ({{ r.path }}), rejected by {{ r.reviewer }} at {{ r.at }}{% if r.note %}: {{ r.note }}{% endif %}</li>{% endfor %}</ul>{% endif %}
+<script>
+(function () {
+  var table = document.getElementById("citations");
+  var body = table.tBodies[0];
+  document.getElementById("filter").addEventListener("input", function (event) {
+    var needle = event.target.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows, function (row) {
+      row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+    });
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, column) {
+    header.addEventListener("click", function () {
+      var rows = Array.prototype.slice.call(body.rows);
+      var ascending = header.getAttribute("aria-sort") !== "ascending";
+      rows.sort(function (a, b) {
+        var x = a.cells[column].textContent, y = b.cells[column].textContent;
+        var order = isNaN(x) || isNaN(y) ? x.localeCompare(y) : x - y;
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+      header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    });
+  });
+  document.body.setAttribute("data-ready", "yes");
+})();
+</script>
 </body></html>
 """
 
 
 def to_html(brief: Brief) -> str:
     environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    return environment.from_string(_HTML_TEMPLATE).render(brief=brief, notice=OFFLINE_NOTICE)
+    row_of = {(r.claim_id, r.start, r.end): n for n, r in enumerate(brief.citations, start=1)}
+    for section in brief.sections:  # a cited quote without its own row points at its claim's row
+        for item in section.items:
+            for c in item.citations:
+                row_of.setdefault(
+                    (c.claim_id, c.start, c.end),
+                    next((n for (cid, _, _), n in row_of.items() if cid == c.claim_id), 1),
+                )
+    return environment.from_string(_HTML_TEMPLATE).render(
+        brief=brief,
+        notice=OFFLINE_NOTICE,
+        row_of=row_of,
+        source_paths={s.id: s.path for s in brief.sources},
+    )

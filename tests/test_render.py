@@ -20,7 +20,7 @@ def test_hostile_article_text_is_escaped(seeds_copy: Path, tmp_path: Path) -> No
         dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "b", formats=("md", "json", "html")
     )
     html = to_html(result.brief)
-    assert "<script>" not in html and "<img" not in html
+    assert "<script>alert" not in html and "<img" not in html and html.count("<script>") == 1
     assert "&lt;script&gt;" in html
     markdown = to_markdown(result.brief)
     assert "<script>" not in markdown and "<img" not in markdown
