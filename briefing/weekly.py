@@ -224,18 +224,15 @@ def _earlier_item(
     number_of: dict[str, int],
     label: str,
 ) -> BriefItem:
-    citations = [
-        BriefCitation(
-            source=_source_number(r.article_id, previous, sources, number_of),
-            claim_id=r.claim_id,
-            quote=r.quote,
-            start=r.start,
-            end=r.end,
-        )
-        for r in rows
-    ]
+    citations = [_cite(r, _source_number(r.article_id, previous, sources, number_of)) for r in rows]
     return item.model_copy(
         update={"text": f"{label}: {item.text}", "citations": citations, "actor": None}
+    )
+
+
+def _cite(row: CitationRow, source: int) -> BriefCitation:
+    return BriefCitation(
+        source=source, claim_id=row.claim_id, quote=row.quote, start=row.start, end=row.end
     )
 
 
@@ -247,20 +244,8 @@ def _contradiction(
     number_of: dict[str, int],
 ) -> BriefItem:
     citations = [
-        BriefCitation(
-            source=number_of[row.article_id],
-            claim_id=row.claim_id,
-            quote=row.quote,
-            start=row.start,
-            end=row.end,
-        ),
-        BriefCitation(
-            source=_source_number(earlier.article_id, previous, sources, number_of),
-            claim_id=earlier.claim_id,
-            quote=earlier.quote,
-            start=earlier.start,
-            end=earlier.end,
-        ),
+        _cite(row, number_of[row.article_id]),
+        _cite(earlier, _source_number(earlier.article_id, previous, sources, number_of)),
     ]
     return BriefItem(
         text=f"Contradicted: {row.statement} Earlier: {earlier.statement}",
