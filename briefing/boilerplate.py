@@ -168,6 +168,24 @@ def disclaimer_outlet(line: str) -> str | None:
     return match["outlet"] if match else None
 
 
+# Text written to steer a language model, not to inform a reader ("ignore all previous
+# instructions", "you are ChatGPT", "system prompt:"). Dropping the line keeps it out of
+# the prompt and makes any quote from it fail grounding: defence in depth, since the
+# prompt already declares the article untrusted.
+_INSTRUCTION_RE = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier|your)\s+"
+    r"(?:instructions|prompts?|rules)\b"
+    r"|\b(?:system|developer)\s+prompt\s*:"
+    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|language model|chatgpt|assistant|llm)\b"
+    r"|\b(?:as an ai|new instructions\s*:)",
+    re.IGNORECASE,
+)
+
+
+def is_model_instruction(line: str) -> bool:
+    return _INSTRUCTION_RE.search(line) is not None
+
+
 def is_copyright(line: str) -> bool:
     return len(line) < 200 and bool(_COPYRIGHT_RE.search(line))
 
@@ -258,6 +276,7 @@ def drop_rule(
         info["outlet"] = info.get("outlet") or disclaimer_outlet(text)
         return "disclaimer"
     checks = (
+        ("instruction to a model", is_model_instruction),
         ("banner", is_error_banner),
         ("copyright", is_copyright),
         ("image credit", is_image_credit),

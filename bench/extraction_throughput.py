@@ -1,0 +1,225 @@
+"""Extraction throughput against a local OpenAI-compatible server with a fixed latency.
+
+    /tmp/venv/bin/python bench/extraction_throughput.py [--articles 64] [--latency 0.2]
+
+A tiny threaded server (in a child process, so it does not share our GIL) sleeps a fixed
+latency, then answers each chat completion with a tool call whose claims quote sentences
+found in the prompt's <article>...</article> text, so grounding passes first time.
+The real code path runs: LLMClient + LLMExtractor (mode "tools") + pipeline.extract_all
+with a temporary Store, at concurrency 8 and 32. Wall time is compared with the ideal,
+calls x latency / concurrency. Target: within 1.15x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGET_RATIO = 1.15
+CONCURRENCIES = (8, 32)
+# Sentences the server quotes: every synthetic article holds three of them.
+LEAD_RE = re.compile(r"The council of District \d+ [^.\n]*\.")
+
+
+# --- the server (runs in a child process) ----------------------------------------------
+
+
+def claim_for(sentence: str) -> dict[str, Any]:
+    return {
+        "statement": sentence,
+        "speaker": None,
+        "actors": ["council"],
+        "reporting_chain": ["Bench Wire"],
+        "attribution": "asserted",
+        "claim_type": "event",
+        "event_date": None,
+        "event_date_text": None,
+        "date_precision": None,
+        "quotes": [sentence],
+    }
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    """A chat completion with one tool call quoting the article (as tests/fixture_server.py)."""
+    user = request["messages"][1]["content"]
+    article = user.split("<article>", 1)[1].rsplit("</article>", 1)[0]
+    payload = {"claims": [claim_for(s) for s in LEAD_RE.findall(article)[:3]]}
+    arguments = json.dumps(payload)
+    tool = request["tools"][0]["function"]["name"]
+    return {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": 1_735_689_600,
+        "model": "bench-fixed-latency",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_bench",
+                            "type": "function",
+                            "function": {"name": tool, "arguments": arguments},
+                        }
+                    ],
+                },
+                "finish_reason": "tool_calls",
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": len(user) // 4,
+            "completion_tokens": len(arguments) // 4,
+            "total_tokens": len(user) // 4 + len(arguments) // 4,
+        },
+    }
+
+
+def run_server(port_queue: Any, latency: float) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            time.sleep(latency)  # the fixed "model" latency
+            data = json.dumps(answer(json.loads(body))).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256  # the default backlog of 5 drops SYNs at concurrency 32
+
+    server = Server(("127.0.0.1", 0), Handler)
+    port_queue.put(server.server_address[1])
+    server.serve_forever()
+
+
+# --- the synthetic corpus --------------------------------------------------------------
+
+
+def article_text(number: int) -> str:
+    """About 2,500 characters of plain prose with three quotable lead sentences."""
+    filler = (
+        f"Residents of District {number} followed the debate closely, and local groups"
+        " asked for more public hearings before any work begins. Officials said the plans"
+        " would be published in full on the district website within a few weeks. "
+    )
+    paragraphs = [
+        f"The council of District {number} approved {number + 3} new housing projects on Monday.",
+        filler * 3,
+        f"The council of District {number} said the budget for the projects is {number * 7} million.",
+        filler * 3,
+        f"The council of District {number} will meet again next month to review progress.",
+        filler * 2,
+    ]
+    return (
+        f" date 2025-03-{1 + number % 28:02d} 200\n"
+        f"District {number} council approves housing plan\n" + "\n\n".join(paragraphs) + "\n"
+    )
+
+
+def write_corpus(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True)
+    for number in range(count):
+        (folder / f"{number:03d}.txt").write_text(article_text(number), encoding="utf-8")
+
+
+# --- the measurement -------------------------------------------------------------------
+
+
+def measure(corpus: Path, home: Path, concurrency: int) -> tuple[float, int, int, int]:
+    """(wall seconds of extract_all, calls made, articles extracted, claims) on a fresh store."""
+    from briefing.corpus import load_corpus
+    from briefing.extract_llm import LLMExtractor
+    from briefing.llm_client import LLMClient, LLMSettings
+    from briefing.pipeline import ExtractionStats, extract_all
+    from briefing.store import Store
+
+    articles = load_corpus(corpus).articles
+    store = Store.open(home)
+    settings = LLMSettings(
+        model="bench-model", base_url=os.environ["OPENAI_BASE_URL"], mode="tools",
+        concurrency=concurrency,
+    )
+    client = LLMClient(settings, log_call=store.log_call)
+    extractor = LLMExtractor(client)
+    stats = ExtractionStats()
+
+    async def run() -> tuple[float, int]:
+        started = time.perf_counter()
+        results = await extract_all(articles, extractor, store, stats, concurrency=concurrency)
+        elapsed = time.perf_counter() - started
+        await client.close()
+        return elapsed, sum(len(e.claims) for e in results.values())
+
+    try:
+        elapsed, claims = asyncio.run(run())
+    finally:
+        store.close()
+    if stats.failed:
+        raise SystemExit(f"extraction failed: {stats.failed[0]}")
+    return elapsed, client.usage.calls, stats.extracted, claims
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=64)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per call")
+    args = parser.parse_args()
+
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    server = context.Process(target=run_server, args=(ports, args.latency), daemon=True)
+    server.start()
+    port = ports.get(timeout=30)
+    os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{port}/v1"
+    os.environ["OPENAI_API_KEY"] = "sk-bench-not-a-real-key"
+
+    print(f"articles={args.articles} latency={args.latency}s server=127.0.0.1:{port} mode=tools")
+    all_pass = True
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp:
+            corpus = Path(tmp) / "corpus"
+            write_corpus(corpus, args.articles)
+            for concurrency in CONCURRENCIES:
+                home = Path(tmp) / f"home-{concurrency}"
+                elapsed, calls, extracted, claims = measure(corpus, home, concurrency)
+                ideal = math.ceil(calls / concurrency) * args.latency
+                ratio = elapsed / ideal
+                verdict = "PASS" if ratio <= TARGET_RATIO else "MISS"
+                all_pass &= verdict == "PASS"
+                print(
+                    f"concurrency {concurrency:>2}: {calls} calls, {extracted} articles, {claims} claims,"
+                    f" wall {elapsed:.3f}s, ideal {ideal:.3f}s, ratio {ratio:.2f}x"
+                    f" (target <= {TARGET_RATIO}x) {verdict}"
+                )
+    finally:
+        server.terminate()
+        server.join()
+    print(f"summary: extraction throughput {'PASS' if all_pass else 'MISS'}")
+
+
+if __name__ == "__main__":
+    main()
