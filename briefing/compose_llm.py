@@ -28,7 +28,7 @@ from briefing.compose import (
 from briefing.gazetteer import known_actors
 from briefing.grounding import numbers_in
 from briefing.llm_client import CallScope, LLMClient, current_scope
-from briefing.prompts import Prompt, load_prompt
+from briefing.prompts import Prompt, inert_for_instructor, load_prompt
 from briefing.relate import Relation, RelationKind
 from briefing.schemas import SCHEMA_VERSION, Claim, Finding
 from briefing.store import Store
@@ -206,7 +206,7 @@ class FindingsLLM:
         try:
             result = await self.create(
                 model=self.client.settings.model,
-                messages=messages,
+                messages=inert_for_instructor(messages),
                 response_model=response_model,
                 max_retries=MAX_REASKS,
                 context=context,

@@ -28,7 +28,7 @@ from briefing.llm_client import (
     current_scope,
     describe_error,
 )
-from briefing.prompts import EXTRACT_CLAIMS, load_prompt
+from briefing.prompts import EXTRACT_CLAIMS, inert_for_instructor, load_prompt
 from briefing.schemas import (
     Article,
     ArticleExtraction,
@@ -231,7 +231,7 @@ class LLMExtractor:
         try:
             response = await self.create(
                 model=self.model,
-                messages=messages,
+                messages=inert_for_instructor(messages),
                 response_model=ClaimExtraction,
                 max_retries=self.max_reasks,
                 context={"grounding": state},

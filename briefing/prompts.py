@@ -59,3 +59,16 @@ def load_prompt(name: str) -> Prompt:
         return Prompt(name, path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigurationError(f"prompt file missing: {path} ({error.strerror})") from None
+
+
+def inert_for_instructor(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Messages that survive instructor's templating unchanged.
+
+    instructor renders every message as a Jinja template whenever a validation context
+    is given; article text containing "{{ 7 * 7 }}" would reach the model as "49", and
+    "{% raw %}" would fail the call. Writing each "{" as an expression that renders "{"
+    makes the rendering a no-op.
+    """
+    return [
+        {**message, "content": message["content"].replace("{", "{{ '{' }}")} for message in messages
+    ]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from briefing.corpus import load_corpus
 from briefing.errors import ConfigurationError
+from briefing.extract_llm import ArticleFailed
 from briefing.prompts import EXTRACT_CLAIMS, Prompt, load_prompt
 
 VARIABLES = {
@@ -49,3 +54,32 @@ def test_the_sandbox_refuses_python_internals() -> None:
     )
     with pytest.raises(ConfigurationError):
         evil.render()
+
+
+def test_article_text_reaches_the_model_unchanged_through_instructor(tmp_path: Path) -> None:
+    """instructor renders messages as Jinja when given a context; ours must survive it."""
+    import asyncio
+
+    from briefing.extract_llm import LLMExtractor
+    from briefing.llm_client import LLMClient, LLMSettings
+
+    raw = (
+        " date 2025-05-02 200\nThe envoy wrote {{ 7 * 7 }} and {% raw %} in a note {# x #}"
+        " that officials in Kyiv published on Friday after the talks ended.\n"
+    )
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text(raw, encoding="utf-8")
+    article = load_corpus(tmp_path / "c").articles[0]
+    sent: list[list[dict[str, str]]] = []
+
+    class RecordingClient(LLMClient):
+        async def complete(self, **kwargs: Any) -> Any:
+            sent.append(kwargs["messages"])
+            raise RuntimeError("recorded; no answer needed")
+
+    client = RecordingClient(LLMSettings(model="m", base_url="http://127.0.0.1:9/v1"))
+    with pytest.raises(ArticleFailed):
+        asyncio.run(LLMExtractor(client).extract(article))
+    user = sent[0][1]["content"]
+    assert "{{ 7 * 7 }} and {% raw %} in a note {# x #}" in user
+    asyncio.run(client.close())
