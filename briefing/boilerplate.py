@@ -245,10 +245,38 @@ class Line:
     heading: bool = False
 
 
+class KeptLines(list[Line]):
+    """The lines kept so far, indexed so that finding a repeat costs O(1), not O(lines):
+    a 10 MB article has tens of thousands of lines."""
+
+    PREFIX = 40
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set[str] = set()
+        self.by_prefix: dict[str, list[str]] = {}
+        self.has_body = False  # a line of real body text (>= 100 characters) was kept
+
+    def append(self, line: Line) -> None:
+        super().append(line)
+        self.keys.add(line.key)
+        self.by_prefix.setdefault(line.key[: self.PREFIX], []).append(line.key)
+        self.has_body = self.has_body or len(line.text) >= 100
+
+    def repeat_of(self, line: Line) -> str | None:
+        if line.key in self.keys:
+            return "repeat"
+        if len(line.key) >= self.PREFIX:
+            earlier = self.by_prefix.get(line.key[: self.PREFIX], [])
+            if any(key.startswith(line.key) for key in earlier):
+                return "truncated repeat"
+        return None
+
+
 def drop_rule(
     line: Line,
     number: int,
-    kept: list[Line],
+    kept: KeptLines,
     prev_rule: str | None,
     adjacent: bool,
     english: bool,
@@ -263,7 +291,7 @@ def drop_rule(
         return "header"
     if is_tail_marker(text):
         # Only after real body text: a share bar above the article must not eat it.
-        return "tail" if any(len(k.text) >= 100 for k in kept) else "marker"
+        return "tail" if kept.has_body else "marker"
     if is_disclaimer_heading(text):
         return "disclaimer heading"
     # The paragraph under a "Legal Disclaimer:" heading, and disclaimer-worded lines after it.
@@ -288,12 +316,7 @@ def drop_rule(
         return "image credit"
     if english and is_foreign_furniture(text):
         return "foreign"
-    for earlier in kept:
-        if line.key == earlier.key:
-            return "repeat"
-        if len(line.key) >= 40 and earlier.key.startswith(line.key):
-            return "truncated repeat"
-    return None
+    return kept.repeat_of(line)
 
 
 # --- datelines ------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def _content(raw: str, start: int, end: int) -> bp.Line | None:
 
 def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
     """Cleaned text, its segments into `raw`, and what was learnt on the way."""
-    kept: list[bp.Line] = []
+    kept = bp.KeptLines()
     dropped: list[tuple[str, str]] = []
     info: dict[str, Any] = {}
     english = bp.is_english(raw)
@@ -287,6 +287,13 @@ class _Loader:
                 self.add(name, partial(_Source, text, encoding, header=True))
             if warning and len(self.articles) > loaded:  # a skipped file needs no warning
                 self.warnings.append(FileProblem(name, warning))
+            for article in self.articles[loaded:]:
+                if article.published and article.published > dt.date.today() + dt.timedelta(days=1):
+                    self.warnings.append(
+                        FileProblem(
+                            article.path, f"publication date {article.published} is in the future"
+                        )
+                    )
         except _Skip as skip:
             self.skipped.append(FileProblem(name, str(skip)))
         except RecursionError:

@@ -44,6 +44,8 @@ DEFAULT_MAX_REASKS = 2
 # An article longer than this (in estimated tokens) is sent in parts, split on paragraphs.
 DEFAULT_ARTICLE_TOKEN_BUDGET = 6000
 CHARS_PER_TOKEN = 4
+# At most this many parts of one article are sent (8 x 6,000 tokens by default).
+MAX_PARTS_PER_ARTICLE = 8
 
 
 # Our names for instructor's modes: tools for OpenAI, the json modes for local servers.
@@ -189,6 +191,13 @@ class LLMExtractor:
         parts = split_for_budget(article.text, self.max_part_chars)
         accepted: list[tuple[QuotedClaim, list[Evidence]]] = []
         dropped: list[str] = []
+        notes: list[str] = []
+        if len(parts) > MAX_PARTS_PER_ARTICLE:
+            # A scraped dump is not an article: read its lead, and say so.
+            notes.append(
+                f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
+            )
+            parts = parts[:MAX_PARTS_PER_ARTICLE]
         reasks = 0
         inferred: tuple[dt.date, Evidence] | None = None
         for number, part in enumerate(parts, start=1):
@@ -207,7 +216,7 @@ class LLMExtractor:
             prompt_version=self.prompt_version,
             claims=claims,
             dropped=len(dropped),
-            drop_reasons=dropped,
+            drop_reasons=dropped + notes,
             reasks=reasks,
             inferred_published=inferred[0] if inferred and not article.published else None,
             inferred_date_evidence=inferred[1] if inferred and not article.published else None,

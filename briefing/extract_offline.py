@@ -14,8 +14,8 @@ from typing import Literal
 
 from briefing.dates import resolve_event_date
 from briefing.gazetteer import TITLE_WORDS, is_person, is_state, known_actors, outlets_in
-from briefing.grounding import ground_quote, normalise
-from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType
+from briefing.grounding import GroundedQuote, ground_quote, normalise
+from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType, Evidence
 from briefing.sentences import Sentence, split_sentences
 
 # Bump when the rules change, so that cached extractions are recomputed.
@@ -23,6 +23,7 @@ RULES_VERSION = "offline-1"
 # The brief is a brief: at most this many claims per article.
 MAX_CLAIMS_PER_ARTICLE = 10
 MIN_WORDS, MAX_WORDS = 8, 70
+MAX_SENTENCES_READ = 400
 # A sentence sharing this share of its content words with a better one already picked
 # from the same article repeats it (a summary bullet restating the body, say).
 MAX_CONTENT_OVERLAP = 0.45
@@ -86,7 +87,8 @@ class OfflineExtractor:
 
     def extract(self, article: Article) -> ArticleExtraction:
         candidates = []
-        for position, sentence in enumerate(split_sentences(article.text)):
+        # News leads with its news; a 10 MB dump is read as far as its first sentences.
+        for position, sentence in enumerate(split_sentences(article.text, MAX_SENTENCES_READ)):
             claim = self._claim_from_sentence(article, sentence, position)
             if claim is not None:
                 candidates.append(claim)
@@ -115,7 +117,7 @@ class OfflineExtractor:
         prefix = _DATELINE_PREFIX.match(text)
         offset = prefix.end() if prefix else 0
         quote = text[offset:]
-        grounded = ground_quote(quote, article, near=sentence.start)
+        grounded = _sentence_evidence(article, sentence.start + offset, sentence.end, quote)
         statement = _statement_from(quote)
         speaker, chain_sources = _speaker_and_sources(statement)
         if speaker is None or not (is_person(speaker) or is_state(speaker)):
@@ -146,6 +148,15 @@ class OfflineExtractor:
             evidence=[grounded.evidence],
             salience=salience,
         )
+
+
+def _sentence_evidence(article: Article, start: int, end: int, quote: str) -> GroundedQuote:
+    """The sentence's own span, mapped to the raw text: grounded by construction, checked
+    anyway, and searched for only if the map fails (it does not cross removed text)."""
+    raw = article.raw_span(start, end)
+    if raw is not None and article.raw_text[raw[0] : raw[1]] == quote:
+        return GroundedQuote(Evidence(quote=quote, start=raw[0], end=raw[1]), "exact")
+    return ground_quote(quote, article, near=start)
 
 
 def content_words(text: str) -> set[str]:

@@ -110,39 +110,34 @@ TITLE_WORDS = frozenset(
 
 
 @cache
-def _alias_patterns() -> list[tuple[re.Pattern[str], str]]:
-    """Longest spellings first, so "Donald Trump" wins over "Trump"."""
-    pairs = [
-        (alias, canonical)
-        for table in (PEOPLE, ORGANISATIONS, STATES)
+def _alias_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One alternation of every spelling, longest first, so "Donald Trump" wins over "Trump"."""
+    canonical_of = {
+        alias: canonical
+        for table in (STATES, ORGANISATIONS, PEOPLE)  # later tables win a shared spelling
         for canonical, aliases in table.items()
         for alias in aliases
-    ]
-    pairs.sort(key=lambda pair: -len(pair[0]))
-    return [
-        (re.compile(r"(?<![\w.])" + re.escape(alias) + r"(?![\w])"), canonical)
-        for alias, canonical in pairs
-    ]
+    }
+    spellings = sorted(canonical_of, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, spellings)) + r")(?!\w)")
+    return pattern, canonical_of
+
+
+@cache
+def _outlet_regex() -> re.Pattern[str]:
+    outlets = sorted(OUTLETS, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, outlets)) + r")(?!\w)")
 
 
 def known_actors(text: str) -> list[str]:
     """Canonical names of gazetteer entries mentioned in the text, in order of first mention."""
-    found: dict[str, int] = {}
-    # "The Washington Post" is an outlet, not the United States.
-    taken: list[tuple[int, int]] = [
-        match.span()
-        for outlet in OUTLETS
-        for match in re.finditer(r"(?<!\w)" + re.escape(outlet) + r"(?!\w)", text)
-    ]
-    for pattern, canonical in _alias_patterns():
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
-                continue  # part of a longer name already found
-            taken.append((start, end))
-            found.setdefault(canonical, start)
-            found[canonical] = min(found[canonical], start)
-    return sorted(found, key=found.__getitem__)
+    # "The Washington Post" is an outlet, not the United States: blank outlets out first.
+    masked = _outlet_regex().sub(lambda m: " " * len(m.group(0)), text)
+    pattern, canonical_of = _alias_regex()
+    found: dict[str, None] = {}
+    for match in pattern.finditer(masked):
+        found.setdefault(canonical_of[match.group(0)], None)
+    return list(found)
 
 
 def is_person(name: str) -> bool:

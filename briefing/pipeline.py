@@ -120,7 +120,9 @@ def select_period(
     if undated not in ("include", "exclude"):
         raise ConfigurationError(f"--undated must be include or exclude, not {undated!r}")
     if until is None:
-        dated = [a.published for a in articles if a.published and a.published >= since]
+        # The newest article's date; a date in the future is a scraper's error, not news.
+        today = dt.date.today()
+        dated = [a.published for a in articles if a.published and since <= a.published <= today]
         until = max(dated) if dated else since
     if until < since:
         raise ConfigurationError(f"--until {until} is before --since {since}")

@@ -196,30 +196,45 @@ class Discrepancy:
     second: RoleMention
 
 
+# How far before a name a role phrase may start ("former U.S. President " is 22 characters).
+ROLE_WINDOW = 60
+
+
 def role_mentions(person: str, article: Article) -> list[RoleMention]:
-    """Where the article names the person with a role in front: "former U.S. President Donald Trump"."""
+    """Where the article names the person with a role in front: "former U.S. President Donald Trump".
+
+    Finds the name first (a plain search), then reads the few words before it: a pattern
+    that starts with the words would be tried at every position of a 10 MB article.
+    """
     mentions = []
-    for alias in PEOPLE[person]:
-        pattern = re.compile(
-            r"((?:[\w.’'-]+\s+){1,5}?)(?:Sir\s+)?"
-            + re.escape(alias)
-            + r"(?!\w)(\s+administration)?"
+    text = article.text
+    names = re.compile(
+        r"(?<!\w)(?:"
+        + "|".join(map(re.escape, sorted(PEOPLE[person], key=len, reverse=True)))
+        + r")(?!\w)"
+    )
+    for match in names.finditer(text):
+        window_start = max(0, match.start() - ROLE_WINDOW)
+        before = text[window_start : match.start()]
+        before = before[before.find(" ") + 1 :] if window_start else before  # whole words only
+        prefix_match = re.search(r"((?:[\w.’'-]+[ \t]+){1,5})(?:Sir[ \t]+)?$", before)
+        prefix = prefix_match.group(1) if prefix_match else ""
+        administration = re.match(r"\s+administration\b", text[match.end() : match.end() + 20])
+        if not _ROLE_WORDS.search(prefix) and not administration:
+            continue
+        phrase_start = (
+            match.start() - len(before) + (prefix_match.start(1) if prefix_match else len(before))
         )
-        for match in pattern.finditer(article.text):
-            roles = _ROLE_WORDS.findall(match.group(1))
-            if not roles and not match.group(2):
-                continue
-            start = match.start(1) + _role_phrase_offset(match.group(1))
-            sentence = _sentence_around(article.text, start, match.end())
-            if sentence is None:
-                continue
-            try:
-                evidence = ground_quote(sentence, article).evidence
-            except GroundingFailure:
-                continue
-            mentions.append(
-                RoleMention(article, article.text[start : match.end()].strip(), evidence)
-            )
+        phrase_start += _role_phrase_offset(prefix)
+        phrase_end = match.end() + (administration.end() if administration else 0)
+        sentence = _sentence_around(text, phrase_start, phrase_end)
+        if sentence is None:
+            continue
+        try:
+            evidence = ground_quote(sentence, article).evidence
+        except GroundingFailure:
+            continue
+        mentions.append(RoleMention(article, text[phrase_start:phrase_end].strip(), evidence))
     return mentions
 
 
@@ -242,8 +257,12 @@ def _role_phrase_offset(prefix: str) -> int:
 
 
 def _sentence_around(text: str, start: int, end: int) -> str | None:
-    for sentence in split_sentences(text):
-        if sentence.start <= start and end <= sentence.end:
+    """The sentence holding [start, end), split from its own paragraph only."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end == -1 else para_end
+    for sentence in split_sentences(text[para_start:para_end]):
+        if para_start + sentence.start <= start and end <= para_start + sentence.end:
             return sentence.text
     return None
 

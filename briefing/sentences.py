@@ -46,10 +46,16 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of each paragraph (blank-line or newline separated), with exact offsets."""
+def split_sentences(text: str, limit: int | None = None) -> list[Sentence]:
+    """Sentences of each paragraph (blank-line or newline separated), with exact offsets.
+
+    With `limit`, stop after about that many sentences (whole paragraphs): splitting is the
+    costly part, and a caller that reads an article's lead need not split all of it.
+    """
     sentences: list[Sentence] = []
     for para_start, para in _paragraphs(text):
+        if limit is not None and len(sentences) >= limit:
+            break
         # pysbd ends a sentence at a newline; inside a wrapped paragraph that is wrong.
         flat = para.replace("\r", " ").replace("\n", " ")
         pieces = [(span.start, span.end) for span in _segmenter().segment(flat)]
