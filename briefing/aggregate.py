@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,6 +28,8 @@ SHINGLE_WORDS = 5
 SAME_CLAIM_MIN_SCORE = 88.0
 # A word shared by more claims than this says nothing about whether two claims match.
 MAX_BLOCK_SIZE = 400
+# Each claim is indexed under this many of its rarest content words.
+RAREST_WORDS = 3
 
 _STOPWORDS = frozenset(
     """the a an and or of to in on for with by from at as that this these those is are was
@@ -148,27 +150,36 @@ def merge_findings(
     articles: dict[str, Article],
     groups: SyndicationGroups,
 ) -> list[Finding]:
-    """Merge claims that state the same thing into findings, ordered on a timeline."""
-    keys = [
-        set(w for w in _words(c.statement) if w not in _STOPWORDS and len(w) > 2) for c in claims
+    """Merge claims that state the same thing into findings, ordered on a timeline.
+
+    Candidates share one of their RAREST_WORDS rarest content words: two statements of
+    the same thing share their rare words, and a rare word's block is small, so the pairs
+    compared grow with the number of real near-duplicates, not with the corpus squared.
+    A fast order-sensitive ratio screens each pair before the full `same_claim` test.
+    """
+    texts = [normalise(c.statement).text.lower() for c in claims]
+    words = [
+        {w for w in re.findall(r"\w+", t) if w not in _STOPWORDS and len(w) > 2} for t in texts
     ]
-    index: dict[str, list[int]] = defaultdict(list)
-    for position, words in enumerate(keys):
-        for word in words:
-            index[word].append(position)
+    frequency: Counter[str] = Counter(w for ws in words for w in ws)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for position, claim_words in enumerate(words):
+        for word in sorted(claim_words, key=lambda w: (frequency[w], w))[:RAREST_WORDS]:
+            blocks[word].append(position)
     sets = _UnionFind(len(claims))
-    shared_words: dict[tuple[int, int], int] = defaultdict(int)
-    for members in index.values():
+    compared: set[tuple[int, int]] = set()
+    for members in blocks.values():
         if len(members) > MAX_BLOCK_SIZE:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                shared_words[(a, b)] += 1
-    for (a, b), shared in shared_words.items():
-        if shared * 2 >= min(len(keys[a]), len(keys[b])) and same_claim(
-            claims[a].statement, claims[b].statement
-        ):
-            sets.union(a, b)
+                if (a, b) in compared or sets.find(a) == sets.find(b):
+                    continue
+                compared.add((a, b))
+                if fuzz.ratio(texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE) and same_claim(
+                    claims[a].statement, claims[b].statement
+                ):
+                    sets.union(a, b)
     clusters: dict[int, list[Claim]] = defaultdict(list)
     for position, claim in enumerate(claims):
         clusters[sets.find(position)].append(claim)

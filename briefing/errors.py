@@ -4,6 +4,7 @@
     ├── ConfigurationError        exit 2: a bad option, environment variable or setting
     ├── CorpusError               the corpus folder is missing or holds no usable article
     ├── ExtractionError           articles could not be extracted (API down, auth, budget)
+    ├── BudgetExceeded            the next LLM call would pass --max-calls or --max-cost
     ├── BriefFileError            a brief JSON given to `briefing citations` cannot be read
     └── StoreError                the SQLite store cannot be opened or written
 
@@ -36,6 +37,19 @@ class CorpusError(BriefingError):
 
 class ExtractionError(BriefingError):
     """Some articles could not be extracted; what finished is kept in the store."""
+
+
+class BudgetExceeded(BriefingError):
+    """The next LLM call would pass --max-calls or --max-cost."""
+
+
+class ArticleFailed(Exception):
+    """One article could not be extracted; the run goes on and reports it (not a BriefingError:
+    it never reaches the CLI on its own)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class BriefFileError(BriefingError):

@@ -20,9 +20,9 @@ from instructor.core import InstructorRetryException
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from briefing.dates import parse_iso_date, resolve_event_date
+from briefing.errors import ArticleFailed, BudgetExceeded
 from briefing.grounding import GroundingFailure, ground_claim, ground_quote, normalise
 from briefing.llm_client import (
-    BudgetExceeded,
     CallScope,
     LLMClient,
     current_scope,
@@ -55,14 +55,6 @@ INSTRUCTOR_MODES = {
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
-
-
-class ArticleFailed(Exception):
-    """One article could not be extracted; the run goes on and reports it."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class QuotedClaim(BaseModel):

@@ -24,7 +24,8 @@ import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from briefing import config
-from briefing.errors import BriefingError, ConfigurationError
+from briefing.costs import Usage, price_of
+from briefing.errors import BudgetExceeded, ConfigurationError
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 DEFAULT_ATTEMPTS = 5
@@ -34,18 +35,6 @@ BACKOFF_MAX_SECONDS = 60.0
 CHARS_PER_TOKEN = 4
 # Assumed completion size for the budget check before a call.
 EXPECTED_COMPLETION_TOKENS = 1500
-
-# US dollars per million tokens (input, output). Unknown models (local servers) cost 0.
-PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-5": (1.25, 10.00),
-    "gpt-5-mini": (0.25, 2.00),
-    "gpt-5-nano": (0.05, 0.40),
-}
 
 INSTRUCTOR_MODES = ("tools", "json_schema", "json", "md_json")
 
@@ -68,27 +57,6 @@ current_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar
 )
 
 CallLogger = Callable[..., None]
-
-
-class BudgetExceeded(BriefingError):
-    """The next call would pass --max-calls or --max-cost."""
-
-
-def price_of(model: str) -> tuple[float, float] | None:
-    # Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their family costs.
-    for name in sorted(PRICES_PER_MILLION, key=len, reverse=True):
-        if model == name or model.startswith(name + "-"):
-            return PRICES_PER_MILLION[name]
-    return None
-
-
-@dataclass
-class Usage:
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    retries: int = 0
 
 
 @dataclass

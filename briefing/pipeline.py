@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from briefing import config
 from briefing.aggregate import group_syndicated, merge_findings, merge_same
@@ -30,12 +30,17 @@ from briefing.compose import (
     estimate_and_update_items,
     overview_line,
 )
-from briefing.compose_llm import FindingsLLM
 from briefing.corpus import Corpus, FileProblem, load_corpus
-from briefing.errors import BriefingError, ConfigurationError, CorpusError, ExtractionError
-from briefing.extract_llm import ArticleFailed, LLMExtractor
+from briefing.costs import Usage
+from briefing.errors import (
+    ArticleFailed,
+    BriefingError,
+    BudgetExceeded,
+    ConfigurationError,
+    CorpusError,
+    ExtractionError,
+)
 from briefing.extract_offline import OfflineExtractor
-from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings, Usage
 from briefing.relate import candidate_pairs, relate_offline, source_discrepancies
 from briefing.render import to_html, to_json, to_markdown
 from briefing.schemas import (
@@ -49,6 +54,9 @@ from briefing.schemas import (
     RejectedClaim,
 )
 from briefing.store import Review, Store, cache_key
+
+if TYPE_CHECKING:
+    from briefing.extract_llm import LLMExtractor
 
 # Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
 # article and ("reasked", n) when answers were sent back to the model.
@@ -103,6 +111,10 @@ class GenerateResult:
 def make_extractor(choice: str, options: LLMOptions, store: Store) -> Extractor:
     if config.resolve_extractor(choice) == "offline":
         return OfflineExtractor()
+    # Imported here: the offline path never loads the OpenAI SDK or instructor (start-up time).
+    from briefing.extract_llm import LLMExtractor
+    from briefing.llm_client import Budget, LLMClient, LLMSettings
+
     settings = LLMSettings(
         model=config.model_name(options.model),
         base_url=config.base_url(),
@@ -271,7 +283,7 @@ class BriefRun:
     async def build(
         self, articles: list[Article], concurrency: int, progress: Progress | None
     ) -> Brief:
-        llm = self.extractor if isinstance(self.extractor, LLMExtractor) else None
+        llm = cast("LLMExtractor", self.extractor) if self.extractor.name == "llm" else None
         try:
             extractions = await extract_all(
                 articles,
@@ -338,6 +350,8 @@ class BriefRun:
     ) -> tuple[str, str, list[PlannedSection]]:
         """The model judges candidate pairs (merging those that say the same thing) and
         writes the prose; code checks every sentence against the claims it cites."""
+        from briefing.compose_llm import FindingsLLM
+
         calls = FindingsLLM(llm.client, llm.create, self.store)
         relations = await calls.relate(candidate_pairs(findings))
         before = {f.finding_id: f for f in findings}

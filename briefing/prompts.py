@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from briefing.errors import ConfigurationError
@@ -35,7 +35,7 @@ class Prompt:
 
     def render(self, **variables: Any) -> list[dict[str, str]]:
         """Chat messages: the system block, then the user block."""
-        template = _environment().from_string(self.source)
+        template = _compiled(self.source)
         try:
             context = template.new_context(variables)
             system = "".join(template.blocks["system"](context)).strip()
@@ -50,6 +50,12 @@ def _environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
+
+
+@cache
+def _compiled(source: str) -> Template:
+    # Compiling costs milliseconds; a run renders the same prompt once per article.
+    return _environment().from_string(source)
 
 
 @cache

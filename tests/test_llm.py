@@ -223,7 +223,8 @@ def test_cli_llm_run_never_shows_the_key(
 def test_max_cost_stops_before_the_budget_is_passed() -> None:
     import asyncio
 
-    from briefing.llm_client import Budget, BudgetExceeded, LLMClient, LLMSettings
+    from briefing.errors import BudgetExceeded
+    from briefing.llm_client import Budget, LLMClient, LLMSettings
 
     client = LLMClient(
         LLMSettings(

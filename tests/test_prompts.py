@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from briefing.corpus import load_corpus
-from briefing.errors import ConfigurationError
-from briefing.extract_llm import ArticleFailed
+from briefing.errors import ArticleFailed, ConfigurationError
 from briefing.prompts import EXTRACT_CLAIMS, Prompt, load_prompt
 
 VARIABLES = {
