@@ -92,6 +92,7 @@ class ExtractionStats:
     cached: int = 0
     extracted: int = 0
     dropped_claims: int = 0
+    claims_used: int = 0  # claims that went into aggregation (after review decisions)
     reasks: int = 0
     dropped_sentences: int = 0  # composed sentences that failed validation and were left out
     failed: list[FileProblem] = field(default_factory=list)
@@ -305,6 +306,7 @@ class BriefRun:
             reviews = self.store.reviews()
             rejected = [c for c in every_claim if _rejected(c, reviews)]
             claims = [c for c in every_claim if not _rejected(c, reviews)]
+            self.stats.claims_used = len(claims)
             groups = group_syndicated(articles)
             findings = merge_findings(claims, by_id, groups)
             context = BriefContext(

@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import random
 import re
 import socket
 import threading
@@ -52,17 +53,48 @@ def _curated(name: str) -> Any:
     return {"answer": {"title": "", "sections": []}} if name == "compose.json" else []
 
 
+# Faults drawn at random with --fault-rate: every kind the client must survive.
+RANDOM_FAULTS = (
+    "429",
+    "500",
+    "503",
+    "drop",
+    "malformed",
+    "truncated_json",
+    "schema_invalid",
+    "ungrounded",
+)
+
+
 class FixtureState:
-    def __init__(self, fixtures: list[dict[str, Any]], faults: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        fixtures: list[dict[str, Any]],
+        faults: list[str] | None = None,
+        fault_rate: float = 0.0,
+        seed: int = 0,
+        synthesize: bool = False,
+    ) -> None:
         self.fixtures = fixtures
         self.faults: deque[str] = deque(faults or [])
+        self.fault_rate = fault_rate
+        self.random = random.Random(seed)
+        self.synthesize = synthesize  # answer articles without a curated response
         self.requests = 0
+        self.faulted = 0
         self.lock = threading.Lock()
 
     def next_fault(self) -> str | None:
         with self.lock:
             self.requests += 1
-            return self.faults.popleft() if self.faults else None
+            if self.faults:
+                fault: str | None = self.faults.popleft()
+            elif self.fault_rate and self.random.random() < self.fault_rate:
+                fault = self.random.choice(RANDOM_FAULTS)
+            else:
+                fault = None
+            self.faulted += fault is not None
+            return fault
 
 
 def _text_of(messages: list[dict[str, Any]]) -> str:
@@ -119,8 +151,32 @@ def compose_payload(prompt: str, composed: dict[str, Any]) -> dict[str, Any]:
     return {"title": composed["title"], "sections": sections}
 
 
+def synthesized_payload(prompt: str) -> dict[str, Any] | None:
+    """For a generated article: its first sentence, quoted verbatim, as the one claim."""
+    match = re.search(r"<article>\n(.*?)\n</article>", prompt, re.S)
+    if not match:
+        return None
+    sentence = re.match(r"(.+?[.!?])(?:\s|$)", match.group(1).strip(), re.S)
+    if not sentence:
+        return None
+    quote = sentence.group(1)
+    claim = {
+        "statement": quote,
+        "speaker": None,
+        "actors": [],
+        "reporting_chain": [],
+        "attribution": "asserted",
+        "claim_type": "event",
+        "event_date": None,
+        "event_date_text": None,
+        "date_precision": None,
+        "quotes": [quote],
+    }
+    return {"claims": [claim], "publication_date": None}
+
+
 def choose_payload(
-    fixtures: list[dict[str, Any]], request: dict[str, Any]
+    fixtures: list[dict[str, Any]], request: dict[str, Any], synthesize: bool = False
 ) -> dict[str, Any] | None:
     messages = request.get("messages", [])
     prompt = _text_of(messages[:2])  # the system and first user message carry the input
@@ -137,7 +193,18 @@ def choose_payload(
             if not is_reask and "first_answer" in extract:
                 return dict(extract["first_answer"])
             return dict(extract["answer"])
-    return None
+    return synthesized_payload(prompt) if synthesize else None
+
+
+def _spoiled(payload: dict[str, Any], fault: str | None) -> dict[str, Any]:
+    """The payload as a faulty model would write it."""
+    if fault == "schema_invalid" and "claims" in payload:
+        return {"claims": [{"statement": "A claim with no quotes and no labels."}]}
+    if fault == "ungrounded" and payload.get("claims"):
+        claims = [dict(c) for c in payload["claims"]]
+        claims[0]["quotes"] = ["A sentence that appears nowhere in the article at all."]
+        return {**payload, "claims": claims}
+    return payload
 
 
 def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
@@ -237,23 +304,38 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 self._error(400, "request body is not JSON")
                 return
-            payload = choose_payload(state.fixtures, request)
+            payload = choose_payload(state.fixtures, request, state.synthesize)
             if payload is None:
                 self._error(400, "the fixture server has no curated response for this prompt")
                 return
             if fault == "malformed":
                 self._send_json(200, b'{"id": "chatcmpl-broken", "choices": [')
                 return
-            self._send_json(200, completion_body(request, payload))
+            body = completion_body(request, _spoiled(payload, fault))
+            if fault == "truncated_json":  # the model's JSON cut off mid-way
+                for choice in body["choices"]:
+                    message = choice["message"]
+                    if message.get("tool_calls"):
+                        arguments = message["tool_calls"][0]["function"]["arguments"]
+                        message["tool_calls"][0]["function"]["arguments"] = arguments[
+                            : len(arguments) // 2
+                        ]
+                    elif message.get("content"):
+                        message["content"] = message["content"][: len(message["content"]) // 2]
+            self._send_json(200, body)
 
     return Handler
 
 
 def serve(
-    port: int = 0, faults: list[str] | None = None, folder: Path | None = None
+    port: int = 0,
+    faults: list[str] | None = None,
+    folder: Path | None = None,
+    fault_rate: float = 0.0,
+    synthesize: bool = False,
 ) -> tuple[ThreadingHTTPServer, FixtureState]:
     """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one."""
-    state = FixtureState(load_fixtures(folder), faults)
+    state = FixtureState(load_fixtures(folder), faults, fault_rate, synthesize=synthesize)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -266,8 +348,12 @@ def main() -> None:
     parser.add_argument(
         "--fault", action="append", default=[], help="queue a fault for the next request"
     )
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests faulted")
+    parser.add_argument(
+        "--synthesize", action="store_true", help="answer articles that have no curated response"
+    )
     args = parser.parse_args()
-    state = FixtureState(load_fixtures(), args.fault)
+    state = FixtureState(load_fixtures(), args.fault, args.fault_rate, synthesize=args.synthesize)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
     print(
         f"fixture server on http://127.0.0.1:{args.port}/v1 ({len(state.fixtures)} articles)",
