@@ -61,9 +61,6 @@ class SyndicationGroups:
 
     group_of: dict[str, int]
 
-    def count(self, article_ids: Iterable[str]) -> int:
-        return len({self.group_of[a] for a in article_ids})
-
 
 def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
     """Where a claim comes from: the innermost outlet its article cites, else the article's group.

@@ -48,8 +48,8 @@ CHARS_PER_TOKEN = 4
 MAX_PARTS_PER_ARTICLE = 8
 
 
-# Our names for instructor's modes: tools for OpenAI, the json modes for local servers.
-INSTRUCTOR_MODES = {
+# instructor's mode for each of our mode names (llm_client.INSTRUCTOR_MODES lists them).
+MODE_OF = {
     "tools": instructor.Mode.TOOLS,
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "json": instructor.Mode.JSON,
@@ -176,7 +176,7 @@ class LLMExtractor:
         self._prompt = load_prompt(EXTRACT_CLAIMS)
         self.prompt_version: str | None = self._prompt.version
         self.create: Any = instructor.patch(
-            create=client.complete, mode=INSTRUCTOR_MODES[client.settings.mode]
+            create=client.complete, mode=MODE_OF[client.settings.mode]
         )
 
     async def extract(self, article: Article) -> ArticleExtraction:
