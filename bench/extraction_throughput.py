@@ -160,8 +160,8 @@ def write_corpus(folder: Path, count: int) -> None:
 def measure(corpus: Path, home: Path, concurrency: int) -> tuple[float, float, int, int, int]:
     """(wall and CPU seconds of extract_all, calls, articles extracted, claims); fresh store."""
     from briefing.corpus import load_corpus
-    from briefing.extract_llm import LLMExtractor
-    from briefing.llm_client import LLMClient, LLMSettings
+    from briefing.llm.extract import LLMExtractor
+    from briefing.llm.client import LLMClient, LLMSettings
     from briefing.pipeline import ExtractionStats, extract_all
     from briefing.store import Store
 

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from briefing.corpus import load_corpus
-from briefing.extract_llm import CHARS_PER_TOKEN
+from briefing.llm.extract import CHARS_PER_TOKEN
 from briefing.prompts import EXTRACT_CLAIMS, load_prompt
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -41,7 +41,7 @@ def tool_schema_chars() -> int:
     """The function definition instructor sends with every call in tools mode."""
     from instructor.v2.providers.openai.schema import generate_openai_schema
 
-    from briefing.extract_llm import ClaimExtraction
+    from briefing.llm.extract import ClaimExtraction
 
     return len(json.dumps(generate_openai_schema(ClaimExtraction)))
 

@@ -8,7 +8,6 @@ with the number of real near-duplicates, not with the square of the corpus.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -18,7 +17,8 @@ from rapidfuzz import fuzz
 
 from briefing.gazetteer import canonical_outlet, is_outlet, known_actors
 from briefing.grounding import negations_in, normalise, numbers_in
-from briefing.relate import Relation, stance
+from briefing.ids import finding_id
+from briefing.relations import Relation, stance
 from briefing.schemas import Article, Claim, Finding
 
 # Share of the shorter article's shingles found in the longer one for a syndicated copy.
@@ -207,12 +207,11 @@ def _finding(
     lead = max(members, key=lambda c: c.salience)
     dates = [d for c in members if (d := articles[c.article_id].published) is not None]
     event_dates = [c.event_date for c in members if c.event_date]
-    digest = hashlib.sha1("|".join(sorted(c.claim_id for c in members)).encode()).hexdigest()[:8]
     actors: list[str] = []
     for claim in members:
         actors.extend(a for a in claim.actors if a not in actors)
     return Finding(
-        finding_id=f"f-{digest}",
+        finding_id=finding_id([c.claim_id for c in members]),
         statement=lead.statement,
         claims=members,
         claim_type=lead.claim_type,

@@ -17,7 +17,6 @@ from typer.exceptions import TyperException
 
 from briefing import config
 from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError
-from briefing.pipeline import LLMOptions
 from briefing.pipeline import generate as generate_brief
 from briefing.render import citation_table_rows, citations_csv, citations_markdown
 from briefing.review import load_brief, recheck_citations, record_decision, review_status
@@ -112,8 +111,13 @@ def generate(
     """
     since_date = _date("--since", since)
     assert since_date is not None
-    options = LLMOptions(
-        model=model, mode=mode, concurrency=concurrency, max_calls=max_calls, max_cost_usd=max_cost
+    settings = config.Settings(
+        backend=extractor,  # type: ignore[arg-type]  # checked by Settings
+        model=model,
+        mode=mode,
+        concurrency=concurrency,
+        max_calls=max_calls,
+        max_cost_usd=max_cost,
     )
     with ExtractionProgress(err) as progress:
         result = generate_brief(
@@ -122,9 +126,8 @@ def generate(
             corpus=corpus,
             out=out,
             formats=config.parse_formats(format),
-            extractor=extractor,
+            settings=settings,
             undated=undated,
-            llm=options,
             progress=progress.update,
         )
     for problem in result.warnings:
@@ -244,8 +247,7 @@ def weekly(
             corpus=corpus,
             out=out,
             formats=formats,
-            extractor=extractor,
-            llm=LLMOptions(model=model),
+            settings=config.Settings(backend=extractor, model=model),  # type: ignore[arg-type]
             week=week,
             since=_date("--since", since),
             log=note,

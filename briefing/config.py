@@ -6,7 +6,9 @@ stored on an object that could be printed or logged.
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +21,69 @@ SUPPORTED_FORMATS: tuple[str, ...] = ("md", "json", "html")
 DEFAULT_MODEL = "gpt-4o-mini"
 STORE_DIRNAME = ".briefing"
 
-ExtractorName = Literal["llm", "offline"]
+BackendName = Literal["llm", "offline"]
+BackendChoice = Literal["auto", "llm", "offline"]
+BACKEND_CHOICES: tuple[BackendChoice, ...] = ("auto", "llm", "offline")
+INSTRUCTOR_MODES = ("tools", "json_schema", "json", "md_json")
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a run reads and writes: which backend, and for the LLM, how to reach it.
+
+    Checked when made, so that a bad value is an error before any work; the fields are
+    named as the errors name them.
+    """
+
+    backend: BackendChoice = "auto"
+    model: str | None = None  # default: BRIEFING_MODEL, else DEFAULT_MODEL
+    mode: str | None = None  # default: BRIEFING_MODE, else tools
+    concurrency: int = DEFAULT_CONCURRENCY
+    max_calls: int | None = None
+    max_cost_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKEND_CHOICES:
+            raise ConfigurationError(
+                f"backend must be one of {', '.join(BACKEND_CHOICES)}, not {self.backend!r}"
+            )
+        if self.mode is not None and self.mode not in INSTRUCTOR_MODES:
+            raise ConfigurationError(
+                f"mode must be one of {', '.join(INSTRUCTOR_MODES)}, not {self.mode!r}"
+            )
+        if self.concurrency < 1:
+            raise ConfigurationError(f"concurrency must be at least 1, not {self.concurrency}")
+        if self.max_calls is not None and self.max_calls < 0:
+            raise ConfigurationError(f"max_calls must be 0 or more, not {self.max_calls}")
+        cost = self.max_cost_usd
+        if cost is not None and not (math.isfinite(cost) and cost >= 0):
+            raise ConfigurationError(f"max_cost_usd must be a number of dollars >= 0, not {cost}")
+
+    def backend_name(self) -> BackendName:
+        """`auto` is llm when a key or base URL is set, else offline."""
+        if self.backend == "offline":
+            return "offline"
+        if self.backend == "llm":
+            if not llm_configured():
+                raise ConfigurationError(
+                    "the llm backend needs an API: set OPENAI_API_KEY, or OPENAI_BASE_URL for"
+                    " a local OpenAI-compatible server (or use the offline backend)"
+                )
+            return "llm"
+        return "llm" if llm_configured() else "offline"
+
+    def model_name(self) -> str:
+        return self.model or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
+
+    def instructor_mode(self) -> str:
+        """tools suits OpenAI; local servers often need json_schema, json or md_json."""
+        mode = self.mode or os.environ.get("BRIEFING_MODE") or "tools"
+        if mode not in INSTRUCTOR_MODES:
+            raise ConfigurationError(
+                f"BRIEFING_MODE must be one of {', '.join(INSTRUCTOR_MODES)}, not {mode!r}"
+            )
+        return mode
 
 
 def api_key() -> str | None:
@@ -34,15 +98,6 @@ def llm_configured() -> bool:
     return api_key() is not None or base_url() is not None
 
 
-def instructor_mode() -> str:
-    """tools suits OpenAI; local servers often need json_schema, json or md_json."""
-    return os.environ.get("BRIEFING_MODE") or "tools"
-
-
-def model_name(option: str | None) -> str:
-    return option or os.environ.get("BRIEFING_MODEL") or DEFAULT_MODEL
-
-
 def store_home(corpus: Path) -> Path:
     """BRIEFING_HOME, else `.briefing/` beside the corpus folder."""
     configured = os.environ.get("BRIEFING_HOME")
@@ -55,27 +110,11 @@ def debug_enabled() -> bool:
     return os.environ.get("BRIEFING_DEBUG", "") not in ("", "0")
 
 
-def resolve_extractor(choice: str) -> ExtractorName:
-    """`auto` is llm when a key or base URL is set, else offline."""
-    if choice == "offline":
-        return "offline"
-    if choice == "llm":
-        if not llm_configured():
-            raise ConfigurationError(
-                "--extractor llm needs an API: set OPENAI_API_KEY, or OPENAI_BASE_URL for a "
-                "local OpenAI-compatible server (or use --extractor offline)"
-            )
-        return "llm"
-    if choice == "auto":
-        return "llm" if llm_configured() else "offline"
-    raise ConfigurationError(f"--extractor must be auto, llm or offline, not {choice!r}")
-
-
 def parse_formats(text: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
     unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
     if unknown or not formats:
         raise ConfigurationError(
-            f"--format takes a comma-separated list of {', '.join(SUPPORTED_FORMATS)}; got {text!r}"
+            f"formats: a comma-separated list of {', '.join(SUPPORTED_FORMATS)}, not {text!r}"
         )
     return formats

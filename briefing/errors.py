@@ -4,12 +4,15 @@
     ├── ConfigurationError        exit 2: a bad option, environment variable or setting
     ├── CorpusError               the corpus folder is missing or holds no usable article
     ├── ExtractionError           articles could not be extracted (API down, auth, budget)
-    ├── BudgetExceeded            the next LLM call would pass --max-calls or --max-cost
+    ├── LLMError                  an LLM call could not be made or gave no valid answer
+    │   ├── LLMCallFailed         the server's error, or no valid answer after the re-asks
+    │   └── BudgetExceeded        the next LLM call would pass --max-calls or --max-cost
     ├── BriefFileError            a brief JSON given to `briefing citations` cannot be read
     └── StoreError                the SQLite store cannot be opened or written
 
-A single bad article is not an exception: it is a `FileProblem` (see corpus.py),
-reported by name and skipped so that the rest of the run goes on.
+A single bad article is not an exception that ends the run: a file that cannot be read,
+or an article whose extraction raised an LLMError, becomes a `FileProblem` (see
+corpus.py), reported by name, so that the rest of the run goes on.
 """
 
 from __future__ import annotations
@@ -39,17 +42,21 @@ class ExtractionError(BriefingError):
     """Some articles could not be extracted; what finished is kept in the store."""
 
 
-class BudgetExceeded(BriefingError):
-    """The next LLM call would pass --max-calls or --max-cost."""
+class LLMError(BriefingError):
+    """An LLM call could not be made, or gave no valid answer."""
 
 
-class ArticleFailed(Exception):
-    """One article could not be extracted; the run goes on and reports it (not a BriefingError:
-    it never reaches the CLI on its own)."""
+class LLMCallFailed(LLMError):
+    """A call failed: `purpose` is what it was for (extract, relate, compose), `reason` why."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, purpose: str, reason: str) -> None:
+        super().__init__(f"{purpose} call failed: {reason}")
+        self.purpose = purpose
         self.reason = reason
+
+
+class BudgetExceeded(LLMError):
+    """The next LLM call would pass the run's call or cost budget."""
 
 
 class BriefFileError(BriefingError):

@@ -1,94 +1,49 @@
-"""The pipeline: load, extract (cached), aggregate, compose, render, write.
+"""The pipeline: load, extract (cached), aggregate, relate, compose, assemble; then write.
 
-`generate()` is what `briefing generate` runs; it returns data and raises
-BriefingError subclasses, and never prints.
+Building and writing are apart: `abuild_brief` (async) and `build_brief` return the
+brief and what the run did, `write_brief` writes it, and `generate` does both. They
+return data and raise BriefingError subclasses, and never print.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import inspect
 import os
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from briefing import config
-from briefing.aggregate import group_syndicated, merge_findings, merge_same
-from briefing.compose import (
-    DISCREPANCIES,
-    ESTIMATES_AND_UPDATES,
-    BriefContext,
-    PlannedSection,
-    assemble_brief,
-    brief_title,
-    compose_offline,
-    discrepancy_items,
-    estimate_and_update_items,
-    overview_line,
-)
+from briefing.aggregate import group_syndicated, merge_findings
+from briefing.assemble import DISCREPANCIES, BriefContext, PlannedSection, assemble_brief
+from briefing.backend import Backend, make_backend
 from briefing.corpus import Corpus, FileProblem, load_corpus
 from briefing.costs import Usage
+from briefing.discrepancies import discrepancy_items, source_discrepancies
 from briefing.errors import (
-    ArticleFailed,
     BriefingError,
-    BudgetExceeded,
     ConfigurationError,
     CorpusError,
     ExtractionError,
+    LLMCallFailed,
+    LLMError,
 )
-from briefing.extract_offline import OfflineExtractor
-from briefing.relate import candidate_pairs, relate_offline, source_discrepancies
 from briefing.render import to_html, to_json, to_markdown
-from briefing.schemas import (
-    Article,
-    ArticleExtraction,
-    Brief,
-    Claim,
-    ExtractorInfo,
-    Finding,
-    Period,
-    RejectedClaim,
-)
+from briefing.schemas import Article, ArticleExtraction, Brief, Claim, Period, RejectedClaim
 from briefing.store import Review, Store, cache_key
-
-if TYPE_CHECKING:
-    from briefing.extract_llm import LLMExtractor
 
 # Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
 # article and ("reasked", n) when answers were sent back to the model.
 Progress = Callable[[str, int], None]
-
-
-class Extractor(Protocol):
-    """Turns one article into grounded claims (the LLM extractor's extract is async)."""
-
-    @property
-    def name(self) -> Literal["llm", "offline"]: ...
-    @property
-    def model(self) -> str | None: ...
-    @property
-    def prompt_version(self) -> str | None: ...
-
-    def extract(self, article: Article) -> ArticleExtraction | Awaitable[ArticleExtraction]: ...
+UndatedPolicy = str  # "include" or "exclude"
+UNDATED_POLICIES = ("include", "exclude")
 
 
 @dataclass
-class LLMOptions:
-    """How to reach the LLM; ignored by the offline extractor."""
+class RunStats:
+    """What one build did; `usage` is the backend's, over its whole life."""
 
-    model: str | None = None
-    mode: str | None = None
-    concurrency: int = 8
-    max_calls: int | None = None
-    max_cost_usd: float | None = None
-
-
-@dataclass
-class ExtractionStats:
     cached: int = 0
     extracted: int = 0
     dropped_claims: int = 0
@@ -100,45 +55,32 @@ class ExtractionStats:
 
 
 @dataclass
-class GenerateResult:
+class BuildResult:
     brief: Brief
-    paths: list[Path]
-    skipped: list[FileProblem]
+    stats: RunStats
+    skipped: list[FileProblem]  # files in the corpus that could not be read
     warnings: list[FileProblem]
     excluded: int  # articles outside the period
-    stats: ExtractionStats
 
 
-def make_extractor(choice: str, options: LLMOptions, store: Store) -> Extractor:
-    if config.resolve_extractor(choice) == "offline":
-        return OfflineExtractor()
-    # Imported here: the offline path never loads the OpenAI SDK or instructor (start-up time).
-    from briefing.extract_llm import LLMExtractor
-    from briefing.llm_client import Budget, LLMClient, LLMSettings
-
-    settings = LLMSettings(
-        model=config.model_name(options.model),
-        base_url=config.base_url(),
-        mode=options.mode or config.instructor_mode(),
-        concurrency=options.concurrency,
-        budget=Budget(max_calls=options.max_calls, max_cost_usd=options.max_cost_usd),
-    )
-    return LLMExtractor(LLMClient(settings, log_call=store.log_call))
+@dataclass
+class GenerateResult(BuildResult):
+    paths: list[Path] = field(default_factory=list)
 
 
 def select_period(
-    articles: list[Article], since: dt.date, until: dt.date | None, undated: str
+    articles: list[Article], since: dt.date, until: dt.date | None, undated: UndatedPolicy
 ) -> tuple[list[Article], Period, int]:
     """Articles in [since, until]; until defaults to the newest article date."""
-    if undated not in ("include", "exclude"):
-        raise ConfigurationError(f"--undated must be include or exclude, not {undated!r}")
+    if undated not in UNDATED_POLICIES:
+        raise ConfigurationError(f"undated must be include or exclude, not {undated!r}")
     if until is None:
         # The newest article's date; a date in the future is a scraper's error, not news.
         today = dt.date.today()
         dated = [a.published for a in articles if a.published and since <= a.published <= today]
         until = max(dated) if dated else since
     if until < since:
-        raise ConfigurationError(f"--until {until} is before --since {since}")
+        raise ConfigurationError(f"until ({until}) is before since ({since})")
     kept = [
         a
         for a in articles
@@ -150,11 +92,9 @@ def select_period(
 
 async def extract_all(
     articles: list[Article],
-    extractor: Extractor,
+    backend: Backend,
     store: Store,
-    stats: ExtractionStats,
-    *,
-    concurrency: int = 1,
+    stats: RunStats,
     progress: Progress | None = None,
 ) -> dict[str, ArticleExtraction]:
     """Extractions of every article that could be extracted, by article id.
@@ -164,11 +104,12 @@ async def extract_all(
     """
     notify = progress or (lambda event, count: None)
     notify("total", len(articles))
+    info = backend.info
     results: dict[str, ArticleExtraction] = {}
     pending = []
     for article in articles:
         store.record_article(article)
-        key = cache_key(article, extractor.name, extractor.model, _version(extractor))
+        key = cache_key(article, info.name, info.model, backend.cache_version)
         cached = store.cached_extraction(key)
         if cached is None:
             pending.append((article, key))
@@ -176,19 +117,15 @@ async def extract_all(
             results[article.article_id] = cached
             stats.cached += 1
             notify("cached", 1)
-    limit = asyncio.Semaphore(concurrency)
+    limit = asyncio.Semaphore(backend.concurrency)
 
     async def extract_one(article: Article, key: str) -> None:
         async with limit:
             try:
-                outcome = extractor.extract(article)
-                extraction = await outcome if inspect.isawaitable(outcome) else outcome
-            except ArticleFailed as failure:
-                stats.failed.append(FileProblem(article.path, failure.reason))
-                notify("failed", 1)
-                return
-            except BudgetExceeded as budget:
-                stats.failed.append(FileProblem(article.path, f"not extracted: {budget}"))
+                extraction = await backend.extract(article)
+            except LLMError as failure:
+                reason = failure.reason if isinstance(failure, LLMCallFailed) else str(failure)
+                stats.failed.append(FileProblem(article.path, reason))
                 notify("failed", 1)
                 return
         store.save_extraction(key, article, extraction)
@@ -224,160 +161,178 @@ def with_inferred_dates(
     return dated
 
 
-def _version(extractor: Extractor) -> str | None:
-    return extractor.prompt_version or getattr(extractor, "cache_version", None)
+async def build_from_articles(
+    articles: list[Article],
+    period: Period,
+    *,
+    backend: Backend,
+    store: Store,
+    corpus: Corpus,
+    progress: Progress | None = None,
+) -> tuple[Brief, RunStats]:
+    """The brief of `articles` (already selected for `period`) and what building it did."""
+    stats = RunStats()
+    try:
+        extractions = await extract_all(articles, backend, store, stats, progress)
+        if stats.failed:
+            raise ExtractionError(_failure_message(stats, len(articles)))
+        articles = [
+            a
+            for a in with_inferred_dates(articles, extractions)
+            if a.published is None or period.since <= a.published <= period.until
+        ]
+        by_id = {a.article_id: a for a in articles}
+        every_claim = [c for a in articles for c in extractions[a.article_id].claims]
+        reviews = store.reviews()
+        rejected = [c for c in every_claim if _rejected(c, reviews)]
+        claims = [c for c in every_claim if not _rejected(c, reviews)]
+        stats.claims_used = len(claims)
+        groups = group_syndicated(articles)
+        context = BriefContext(
+            period=period,
+            articles=articles,
+            groups=groups,
+            extractor=backend.info,
+            corpus=str(corpus.root.resolve()),
+        )
+        try:
+            related = await backend.relate(merge_findings(claims, by_id, groups), by_id, groups)
+            composition = await backend.compose(related, context)
+        except LLMError as error:
+            done = stats.cached + stats.extracted
+            raise LLMError(
+                f"{error}; the {done} extracted article(s) are kept in the store:"
+                " run again to continue"
+            ) from error
+        stats.dropped_sentences = composition.dropped_sentences
+        sections = list(composition.sections)
+        discrepancies = discrepancy_items(source_discrepancies(articles))
+        if discrepancies:
+            sections.append(PlannedSection(DISCREPANCIES, discrepancies))
+        context.notes = _notes(articles, corpus, stats)
+        brief = assemble_brief(
+            composition.title, composition.overview, sections, context, as_of=period.until
+        )
+        brief = brief.model_copy(
+            update={"rejected_in_review": _rejected_records(rejected, by_id, reviews)}
+        )
+        return brief, stats
+    finally:
+        stats.usage = backend.usage
+
+
+async def abuild_brief(
+    since: dt.date,
+    until: dt.date | None = None,
+    *,
+    corpus: Path | Corpus = config.DEFAULT_CORPUS,
+    settings: config.Settings | None = None,
+    backend: Backend | None = None,
+    undated: UndatedPolicy = "include",
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the brief for [since, until] from a corpus folder (or a loaded Corpus).
+
+    The backend is made from `settings` unless one is given (a test double, say); a
+    backend made here is closed here.
+    """
+    settings = settings or config.Settings()
+    loaded = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    articles, period, excluded = select_period(loaded.articles, since, until, undated)
+    if not articles:
+        raise CorpusError(_no_articles_message(loaded, period))
+    store = Store.open(config.store_home(loaded.root))
+    try:
+        owned = backend is None
+        chosen = backend or make_backend(settings, store)
+        try:
+            brief, stats = await build_from_articles(
+                articles, period, backend=chosen, store=store, corpus=loaded, progress=progress
+            )
+        finally:
+            if owned:
+                await chosen.aclose()
+    finally:
+        store.close()
+    excluded += len(articles) - len(brief.sources)
+    return BuildResult(brief, stats, loaded.skipped, loaded.warnings, excluded)
+
+
+def build_brief(
+    since: dt.date,
+    until: dt.date | None = None,
+    *,
+    corpus: Path | Corpus = config.DEFAULT_CORPUS,
+    settings: config.Settings | None = None,
+    backend: Backend | None = None,
+    undated: UndatedPolicy = "include",
+    progress: Progress | None = None,
+) -> BuildResult:
+    """`abuild_brief` for callers without an event loop."""
+    return asyncio.run(
+        abuild_brief(
+            since,
+            until,
+            corpus=corpus,
+            settings=settings,
+            backend=backend,
+            undated=undated,
+            progress=progress,
+        )
+    )
 
 
 def generate(
     since: dt.date,
     until: dt.date | None = None,
     *,
-    corpus: Path = config.DEFAULT_CORPUS,
+    corpus: Path | Corpus = config.DEFAULT_CORPUS,
     out: Path = config.DEFAULT_OUT,
     formats: Sequence[str] = config.DEFAULT_FORMATS,
-    extractor: str = "auto",
-    undated: str = "include",
-    llm: LLMOptions | None = None,
+    settings: config.Settings | None = None,
+    backend: Backend | None = None,
+    undated: UndatedPolicy = "include",
     progress: Progress | None = None,
-    stem: str | None = None,
-    amend: Callable[[Brief], Brief] | None = None,
 ) -> GenerateResult:
-    """Write the brief for [since, until] from the articles in `corpus`; return what was done.
+    """Build the brief for [since, until] and write it as brief-<since>_<until>.<format>."""
+    built = build_brief(
+        since,
+        until,
+        corpus=corpus,
+        settings=settings,
+        backend=backend,
+        undated=undated,
+        progress=progress,
+    )
+    period = built.brief.period
+    paths = write_brief(built.brief, out, f"brief-{period.since}_{period.until}", formats)
+    return GenerateResult(
+        built.brief, built.stats, built.skipped, built.warnings, built.excluded, paths
+    )
 
-    `stem` names the files (default brief-<since>_<until>); `amend` may add to the brief
-    before it is written (the weekly "what changed" section).
-    """
-    options = llm or LLMOptions()
-    config.resolve_extractor(extractor)  # a configuration error before any work
-    if options.concurrency < 1:
-        raise ConfigurationError(f"--concurrency must be at least 1, not {options.concurrency}")
-    loaded = load_corpus(corpus)
-    articles, period, excluded = select_period(loaded.articles, since, until, undated)
-    if not articles:
-        raise CorpusError(_no_articles_message(loaded, period, corpus))
-    store = Store.open(config.store_home(corpus))
-    stats = ExtractionStats()
+
+def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
+    """Write `out/stem.<format>` for each format; a reader never sees half a file."""
+    renderers = {"md": to_markdown, "json": to_json, "html": to_html}
+    unknown = [f for f in formats if f not in renderers]
+    if unknown:
+        raise ConfigurationError(f"formats: no such format {unknown[0]!r} (md, json, html)")
+    paths = []
     try:
-        chosen = make_extractor(extractor, options, store)
-        run = BriefRun(period, chosen, store, stats, loaded, _display_path(corpus))
-        brief = asyncio.run(run.build(articles, options.concurrency, progress))
-    finally:
-        store.close()
-    excluded += len(articles) - len(brief.sources)
-    if amend is not None:
-        brief = amend(brief)
-    paths = write_brief(brief, out, stem or f"brief-{period.since}_{period.until}", formats)
-    return GenerateResult(brief, paths, loaded.skipped, loaded.warnings, excluded, stats)
-
-
-@dataclass
-class BriefRun:
-    """The stages from articles to a Brief, with the LLM client open for all of them."""
-
-    period: Period
-    extractor: Extractor
-    store: Store
-    stats: ExtractionStats
-    loaded: Corpus
-    corpus: str
-
-    async def build(
-        self, articles: list[Article], concurrency: int, progress: Progress | None
-    ) -> Brief:
-        llm = cast("LLMExtractor", self.extractor) if self.extractor.name == "llm" else None
-        try:
-            extractions = await extract_all(
-                articles,
-                self.extractor,
-                self.store,
-                self.stats,
-                concurrency=concurrency,
-                progress=progress,
-            )
-            if self.stats.failed:
-                raise ExtractionError(_failure_message(self.stats, len(articles)))
-            articles = [
-                a
-                for a in with_inferred_dates(articles, extractions)
-                if a.published is None or self.period.since <= a.published <= self.period.until
-            ]
-            by_id = {a.article_id: a for a in articles}
-            every_claim = [c for a in articles for c in extractions[a.article_id].claims]
-            reviews = self.store.reviews()
-            rejected = [c for c in every_claim if _rejected(c, reviews)]
-            claims = [c for c in every_claim if not _rejected(c, reviews)]
-            self.stats.claims_used = len(claims)
-            groups = group_syndicated(articles)
-            findings = merge_findings(claims, by_id, groups)
-            context = BriefContext(
-                period=self.period,
-                articles=articles,
-                groups=groups,
-                extractor=ExtractorInfo(
-                    name=self.extractor.name,
-                    model=self.extractor.model,
-                    prompt_version=self.extractor.prompt_version,
-                ),
-                corpus=self.corpus,
-            )
-            discrepancies = discrepancy_items(source_discrepancies(articles))
-            if llm is None:
-                title, overview, sections = self._compose_offline(findings, context)
-            else:
-                title, overview, sections = await self._compose_llm(llm, findings, context)
-            sections += [PlannedSection(DISCREPANCIES, discrepancies)] if discrepancies else []
-            context.notes = _notes(articles, self.loaded, self.stats)
-            brief = assemble_brief(title, overview, sections, context, as_of=self.period.until)
-            return brief.model_copy(
-                update={"rejected_in_review": _rejected_records(rejected, by_id, reviews)}
-            )
-        finally:
-            if llm is not None:
-                self.stats.usage = llm.client.usage
-                await llm.client.close()
-
-    def _compose_offline(
-        self, findings: list[Finding], context: BriefContext
-    ) -> tuple[str, str, list[PlannedSection]]:
-        by_finding = {f.finding_id: f for f in findings}
-        relations = relate_offline(candidate_pairs(findings, limit=None))
-        conflicts = [
-            (by_finding[r.first], by_finding[r.second]) for r in relations if r.kind == "conflict"
-        ]
-        overview, sections = compose_offline(findings, context, conflicts)
-        return brief_title(findings), overview, sections
-
-    async def _compose_llm(
-        self, llm: LLMExtractor, findings: list[Finding], context: BriefContext
-    ) -> tuple[str, str, list[PlannedSection]]:
-        """The model judges candidate pairs (merging those that say the same thing) and
-        writes the prose; code checks every sentence against the claims it cites."""
-        from briefing.compose_llm import FindingsLLM
-
-        calls = FindingsLLM(llm.client, llm.create, self.store)
-        relations = await calls.relate(candidate_pairs(findings))
-        before = {f.finding_id: f for f in findings}
-        articles = {a.article_id: a for a in context.articles}
-        findings = merge_same(
-            findings, [r for r in relations if r.kind == "same"], articles, context.groups
-        )
-        # Relations name findings from before the merge; follow their claims to the merged ones.
-        after = {c.claim_id: f for f in findings for c in f.claims}
-        paired: dict[str, list[tuple[Finding, Finding]]] = defaultdict(list)
-        for relation in relations:
-            first = after[before[relation.first].claims[0].claim_id]
-            second = after[before[relation.second].claims[0].claim_id]
-            known = {frozenset((a.finding_id, b.finding_id)) for a, b in paired[relation.kind]}
-            pair_ids = frozenset((first.finding_id, second.finding_id))
-            if len(pair_ids) == 2 and pair_ids not in known:
-                paired[relation.kind].append((first, second))
-        title, sections = await calls.compose(
-            findings, paired["conflict"], str(self.period.since), str(self.period.until)
-        )
-        self.stats.dropped_sentences = len(calls.dropped_sentences)
-        estimates = estimate_and_update_items(paired["differing_estimate"], paired["later_update"])
-        sections += [PlannedSection(ESTIMATES_AND_UPDATES, estimates)] if estimates else []
-        return title, overview_line(findings, context), sections
+        out.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            path = out / f"{stem}.{fmt}"
+            # Write beside, then rename: a reader never sees half a brief.
+            partial = path.with_suffix(path.suffix + ".partial")
+            partial.write_text(renderers[fmt](brief), encoding="utf-8")
+            os.replace(partial, path)
+            paths.append(path)
+    except OSError as error:
+        raise BriefingError(
+            f"cannot write the brief to {out}: {error.strerror or error}"
+            " (the extractions are kept in the store)"
+        ) from None
+    return paths
 
 
 def _rejected(claim: Claim, reviews: dict[str, Review]) -> bool:
@@ -402,7 +357,7 @@ def _rejected_records(
     ]
 
 
-def _failure_message(stats: ExtractionStats, total: int) -> str:
+def _failure_message(stats: RunStats, total: int) -> str:
     done = stats.cached + stats.extracted
     first = stats.failed[0]
     more = f" (and {len(stats.failed) - 1} more)" if len(stats.failed) > 1 else ""
@@ -412,27 +367,7 @@ def _failure_message(stats: ExtractionStats, total: int) -> str:
     )
 
 
-def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
-    renderers = {"md": to_markdown, "json": to_json, "html": to_html}
-    paths = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for fmt in formats:
-            path = out / f"{stem}.{fmt}"
-            # Write beside, then rename: a reader never sees half a brief.
-            partial = path.with_suffix(path.suffix + ".partial")
-            partial.write_text(renderers[fmt](brief), encoding="utf-8")
-            os.replace(partial, path)
-            paths.append(path)
-    except OSError as error:
-        raise BriefingError(
-            f"cannot write the brief to {out}: {error.strerror or error}"
-            " (the extractions are kept in the store)"
-        ) from None
-    return paths
-
-
-def _notes(articles: list[Article], loaded: Corpus, stats: ExtractionStats) -> list[str]:
+def _notes(articles: list[Article], loaded: Corpus, stats: RunStats) -> list[str]:
     notes = []
     undated = [a.path for a in articles if a.published is None]
     if undated:
@@ -449,11 +384,7 @@ def _notes(articles: list[Article], loaded: Corpus, stats: ExtractionStats) -> l
     return notes
 
 
-def _no_articles_message(loaded: Corpus, period: Period, corpus: Path) -> str:
+def _no_articles_message(loaded: Corpus, period: Period) -> str:
     if not loaded.articles:
-        return f"no readable articles in {corpus} ({len(loaded.skipped)} file(s) skipped)"
-    return f"no articles in {corpus} dated {period.since} to {period.until}"
-
-
-def _display_path(path: Path) -> str:
-    return str(path.resolve())
+        return f"no readable articles in {loaded.root} ({len(loaded.skipped)} file(s) skipped)"
+    return f"no articles in {loaded.root} dated {period.since} to {period.until}"

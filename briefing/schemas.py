@@ -124,7 +124,7 @@ class Period(Record):
 
 
 class ExtractorInfo(Record):
-    name: Literal["llm", "offline"]
+    name: str = Field(description="the backend: llm or offline (a test double names itself)")
     model: str | None = None
     prompt_version: str | None = None
 

@@ -110,9 +110,9 @@ class LLMEndpoint:
 @pytest.fixture
 def llm(recording: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMEndpoint]:
     """The LLM endpoint, configured in the environment as a user would configure it."""
-    import briefing.llm_client
+    import briefing.llm.client
 
-    monkeypatch.setattr(briefing.llm_client, "BACKOFF_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(briefing.llm.client, "BACKOFF_BASE_SECONDS", 0.0)
     monkeypatch.setenv("OPENAI_API_KEY", os.environ.get("BRIEFING_RECORD_API_KEY", TEST_API_KEY))
     real = os.environ.get("BRIEFING_RECORD_BASE_URL")
     if recording and real:

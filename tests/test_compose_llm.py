@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.compose_llm import ComposedSentence, unsupported
+from briefing.llm.compose import ComposedSentence, unsupported
 from briefing.schemas import Claim, Evidence
 
 

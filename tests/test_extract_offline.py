@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from briefing.corpus import clean_text, load_corpus
-from briefing.extract_offline import MAX_CLAIMS_PER_ARTICLE, OfflineExtractor
+from briefing.offline.extract import MAX_CLAIMS_PER_ARTICLE, OfflineExtractor
 from briefing.grounding import verify_evidence
 from briefing.schemas import Article, Claim
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import briefing.llm_client
+import briefing.llm.client
 from briefing import generate
 from briefing.errors import ExtractionError
-from briefing.pipeline import LLMOptions
+from briefing.config import Settings
 from tests.fixture_server import serve
 
 ARTICLES = 200
@@ -32,7 +32,7 @@ def write_articles(folder: Path) -> None:
 def test_faulted_calls_end_extracted_or_reported_and_a_rerun_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path
 ) -> None:
-    monkeypatch.setattr(briefing.llm_client, "BACKOFF_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(briefing.llm.client, "BACKOFF_BASE_SECONDS", 0.0)
     corpus = tmp_path / "news"
     write_articles(corpus)
     server, state = serve(0, fault_rate=0.2, synthesize=True)
@@ -42,8 +42,7 @@ def test_faulted_calls_end_extracted_or_reported_and_a_rerun_completes(
         dt.date(2025, 3, 1),
         corpus=corpus,
         out=tmp_path / "b",
-        extractor="llm",
-        llm=LLMOptions(concurrency=8),
+        settings=Settings(backend="llm", concurrency=8),
     )
     try:
         try:

@@ -10,7 +10,7 @@ import pytest
 
 from briefing import generate
 from briefing.corpus import load_corpus
-from briefing.pipeline import LLMOptions
+from briefing.config import Settings
 from briefing.store import Store
 from tests.conftest import LLMEndpoint
 
@@ -34,7 +34,7 @@ def test_an_obeying_answer_is_rejected_and_the_figure_never_reaches_the_brief(
     corpus.mkdir()
     shutil.copy(ARTICLE, corpus)
     result = generate(
-        dt.date(2025, 5, 1), corpus=corpus, out=tmp_path / "b", extractor="llm", llm=LLMOptions()
+        dt.date(2025, 5, 1), corpus=corpus, out=tmp_path / "b", settings=Settings(backend="llm")
     )
     # the obeying claim was re-asked, still wrong, and dropped; the real claim stays
     assert result.stats.reasks == 2 and result.stats.dropped_claims == 1

@@ -13,8 +13,8 @@ from openai.types.chat import ChatCompletion
 
 from briefing import generate
 from briefing.errors import ExtractionError
-from briefing.extract_llm import split_for_budget
-from briefing.pipeline import LLMOptions
+from briefing.llm.extract import split_for_budget
+from briefing.config import Settings
 from tests.conftest import CASSETTES, TEST_API_KEY, LLMEndpoint
 from tests.test_pipeline import MAIN_DEVELOPMENTS
 
@@ -22,7 +22,7 @@ SINCE = dt.date(2025, 2, 1)
 
 
 def llm_generate(corpus: Path, out: Path, **options: object) -> object:
-    return generate(SINCE, corpus=corpus, out=out, extractor="llm", llm=LLMOptions(**options))  # type: ignore[arg-type]
+    return generate(SINCE, corpus=corpus, out=out, settings=Settings(backend="llm", **options))  # type: ignore[arg-type]
 
 
 @pytest.mark.vcr
@@ -116,7 +116,9 @@ def test_rate_limit_and_broken_bodies_are_retried(
 def test_max_calls_stops_cleanly_and_keeps_finished_work(
     llm: LLMEndpoint, seeds_copy: Path, tmp_path: Path, isolated_environment: Path
 ) -> None:
-    with pytest.raises(ExtractionError, match=r"--max-calls 2 reached.*2 finished are kept"):
+    with pytest.raises(
+        ExtractionError, match=r"budget is spent \(max_calls=2\).*2 finished are kept"
+    ):
         llm_generate(seeds_copy, tmp_path / "b", concurrency=1, max_calls=2)
     db = sqlite3.connect(isolated_environment / "briefing.db")
     assert db.execute("SELECT count(*) FROM extractions").fetchone()[0] == 2
@@ -126,9 +128,9 @@ def test_max_calls_stops_cleanly_and_keeps_finished_work(
 def test_unreachable_server_names_the_article_and_keeps_nothing_half_done(
     seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import briefing.llm_client
+    import briefing.llm.client
 
-    monkeypatch.setattr(briefing.llm_client, "BACKOFF_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(briefing.llm.client, "BACKOFF_BASE_SECONDS", 0.0)
     monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
     with pytest.raises(ExtractionError) as failure:
@@ -224,7 +226,7 @@ def test_max_cost_stops_before_the_budget_is_passed() -> None:
     import asyncio
 
     from briefing.errors import BudgetExceeded
-    from briefing.llm_client import Budget, LLMClient, LLMSettings
+    from briefing.llm.client import Budget, LLMClient, LLMSettings
 
     client = LLMClient(
         LLMSettings(
@@ -232,7 +234,7 @@ def test_max_cost_stops_before_the_budget_is_passed() -> None:
         )
     )
     client.usage.cost_usd = 0.0009
-    with pytest.raises(BudgetExceeded, match=r"--max-cost \$0.00 would be passed"):
+    with pytest.raises(BudgetExceeded, match=r"cost budget would be passed \(max_cost_usd=0.00"):
         asyncio.run(
             client.complete(model="gpt-4o", messages=[{"role": "user", "content": "x" * 4000}])
         )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from briefing.corpus import load_corpus
-from briefing.errors import ArticleFailed, ConfigurationError
+from briefing.errors import ConfigurationError, LLMError
 from briefing.prompts import EXTRACT_CLAIMS, Prompt, load_prompt
 
 VARIABLES = {
@@ -59,8 +59,9 @@ def test_article_text_reaches_the_model_unchanged_through_instructor(tmp_path: P
     """instructor renders messages as Jinja when given a context; ours must survive it."""
     import asyncio
 
-    from briefing.extract_llm import LLMExtractor
-    from briefing.llm_client import LLMClient, LLMSettings
+    from briefing.llm.calls import StructuredCalls
+    from briefing.llm.client import LLMClient, LLMSettings
+    from briefing.llm.extract import LLMExtractor
 
     raw = (
         " date 2025-05-02 200\nThe envoy wrote {{ 7 * 7 }} and {% raw %} in a note {# x #}"
@@ -77,8 +78,8 @@ def test_article_text_reaches_the_model_unchanged_through_instructor(tmp_path: P
             raise RuntimeError("recorded; no answer needed")
 
     client = RecordingClient(LLMSettings(model="m", base_url="http://127.0.0.1:9/v1"))
-    with pytest.raises(ArticleFailed):
-        asyncio.run(LLMExtractor(client).extract(article))
+    with pytest.raises(LLMError):
+        asyncio.run(LLMExtractor(StructuredCalls(client)).extract(article))
     user = sent[0][1]["content"]
     assert "{{ 7 * 7 }} and {% raw %} in a note {# x #}" in user
     asyncio.run(client.close())

@@ -10,8 +10,10 @@ import pytest
 from briefing import generate
 from briefing.aggregate import group_syndicated, independent_origins, merge_findings
 from briefing.corpus import load_corpus
-from briefing.extract_offline import OfflineExtractor
-from briefing.relate import candidate_pairs, relate_offline, source_discrepancies, stance
+from briefing.offline.extract import OfflineExtractor
+from briefing.discrepancies import source_discrepancies
+from briefing.offline.relate import relate_offline
+from briefing.relations import candidate_pairs, stance
 from briefing.schemas import Claim, Finding
 from tests.test_aggregate import make_article, make_claim
 

@@ -9,7 +9,7 @@ import pytest
 
 from briefing.corpus import load_corpus
 from briefing.errors import StoreError
-from briefing.extract_offline import OfflineExtractor
+from briefing.offline.extract import OfflineExtractor
 from briefing.store import MIGRATIONS, Store, cache_key
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

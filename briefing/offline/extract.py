@@ -8,13 +8,12 @@ attribution, type and event date with patterns and a small gazetteer.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from typing import Literal
 
 from briefing.dates import resolve_event_date
 from briefing.gazetteer import TITLE_WORDS, is_person, is_state, known_actors, outlets_in
 from briefing.grounding import GroundedQuote, ground_quote, normalise
+from briefing.ids import claim_id
 from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType, Evidence
 from briefing.sentences import Sentence, split_sentences
 
@@ -80,11 +79,6 @@ def _has(pattern: str, text: str) -> bool:
 class OfflineExtractor:
     """Extractive, rule-based claims; deterministic and free."""
 
-    name: Literal["offline"] = "offline"
-    model: str | None = None
-    prompt_version: str | None = None
-    cache_version = RULES_VERSION
-
     def extract(self, article: Article) -> ArticleExtraction:
         candidates = []
         # News leads with its news; a 10 MB dump is read as far as its first sentences.
@@ -103,7 +97,7 @@ class OfflineExtractor:
             if len(best) == MAX_CLAIMS_PER_ARTICLE:
                 break
         best.sort(key=lambda c: c.evidence[0].start)
-        return ArticleExtraction(article_id=article.article_id, extractor=self.name, claims=best)
+        return ArticleExtraction(article_id=article.article_id, extractor="offline", claims=best)
 
     def _claim_from_sentence(
         self, article: Article, sentence: Sentence, position: int
@@ -133,9 +127,8 @@ class OfflineExtractor:
             statement, article.published, future=attribution == "planned"
         )
         salience = _salience(statement, actors, speaker, position)
-        digest = hashlib.sha1(normalise(statement).text.encode()).hexdigest()[:6]
         return Claim(
-            claim_id=f"{article.article_id[:6]}-{digest}",
+            claim_id=claim_id(article.article_id, statement),
             article_id=article.article_id,
             statement=statement,
             speaker=speaker,

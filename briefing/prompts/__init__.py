@@ -1,5 +1,8 @@
 """Prompt files: rendered in a Jinja sandbox, versioned by their content hash.
 
+The prompts are the `.j2` files in this folder (`briefing/prompts/`), shipped in the
+wheel as package data and read with importlib.resources: edit them here.
+
 A prompt file defines two blocks, `system` and `user`. A variable the template uses
 but the caller did not pass is an error (StrictUndefined), and the sandbox keeps a
 template from reaching Python internals. Article text is passed as a variable and
@@ -11,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError
@@ -19,8 +22,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from briefing.errors import ConfigurationError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 EXTRACT_CLAIMS = "extract_claims"
+RELATE_FINDINGS = "relate_findings"
+COMPOSE_BRIEF = "compose_brief"
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,13 @@ def _compiled(source: str) -> Template:
 
 @cache
 def load_prompt(name: str) -> Prompt:
-    path = PROMPTS_DIR / f"{name}.j2"
+    resource = resources.files("briefing.prompts").joinpath(f"{name}.j2")
     try:
-        return Prompt(name, path.read_text(encoding="utf-8"))
+        return Prompt(name, resource.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigurationError(f"prompt file missing: {path} ({error.strerror})") from None
+        raise ConfigurationError(
+            f"prompt file missing: {name}.j2 in the briefing package ({error.strerror})"
+        ) from None
 
 
 def inert_for_instructor(messages: list[dict[str, str]]) -> list[dict[str, str]]:

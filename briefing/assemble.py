@@ -1,20 +1,17 @@
-"""Composition: findings become the brief's sections, and the brief gets its sources and citations.
+"""Brief assembly, shared by both backends: planned sections become a Brief.
 
-`compose_offline` is the deterministic templated composer; whichever composer writes
-the sections, `assemble_brief` numbers the sources, attaches every citation with its
-offsets and checks each quote against the raw text once more.
+A backend's composer plans sections (`PlannedSection` of `PlannedItem`s, each naming
+the findings it rests on); `assemble_brief` numbers the sources, attaches every
+citation with its offsets and checks each quote against the raw text once more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from briefing.aggregate import SyndicationGroups
-from briefing.gazetteer import is_person, is_state
 from briefing.grounding import verify_evidence
-from briefing.relate import Discrepancy, RoleMention
 from briefing.schemas import (
     Article,
     Brief,
@@ -40,7 +37,6 @@ UNDATED_REPORTS = "Undated reports"
 # A brief, not a transcript: the offline composer adds findings, most salient first,
 # while the sections stay within this many words (the brief's limit is 1,500 with the overview).
 MAX_SECTION_WORDS = 1300
-_POSITION_TYPES = ("statement", "position")
 
 
 @dataclass
@@ -69,63 +65,6 @@ class PlannedItem:
 class PlannedSection:
     heading: str
     items: list[PlannedItem]
-
-
-def compose_offline(
-    findings: list[Finding],
-    context: BriefContext,
-    conflicts: list[tuple[Finding, Finding]] | None = None,
-) -> tuple[str, list[PlannedSection]]:
-    """A templated overview and sections: a dated timeline, positions by actor, conflicting
-    reports, undated reports."""
-    conflicts = conflicts or []
-    conflict_items = [
-        PlannedItem([first, second], f"{first.statement} Against this: {second.statement}")
-        for first, second in conflicts
-    ]
-    budget = MAX_SECTION_WORDS - sum(len(item.text.split()) for item in conflict_items)
-    in_conflicts = {f.finding_id for pair in conflicts for f in pair}
-    findings = [f for f in findings if f.finding_id not in in_conflicts]
-    kept_ids = set()
-    words = 0
-    for finding in sorted(findings, key=lambda f: (-f.salience, f.finding_id)):
-        words += len(finding.statement.split()) + 2  # the date label
-        if words > budget:
-            break
-        kept_ids.add(finding.finding_id)
-    ordered = [f for f in findings if f.finding_id in kept_ids]  # keep timeline order
-    positions: dict[str, list[Finding]] = defaultdict(list)
-    timeline, undated = [], []
-    for finding in ordered:
-        actor = _position_holder(finding)
-        if actor:
-            positions[actor].append(finding)
-        elif finding.event_date or finding.published:
-            timeline.append(finding)
-        else:
-            undated.append(finding)
-    sections = [
-        PlannedSection(KEY_DEVELOPMENTS, [PlannedItem([f], f.statement) for f in timeline]),
-        PlannedSection(
-            POSITIONS,
-            [
-                PlannedItem([f], f.statement, actor)
-                for actor in sorted(positions, key=lambda a: (-len(positions[a]), a))
-                for f in positions[actor]
-            ],
-        ),
-        PlannedSection(CONFLICTS, conflict_items),
-        PlannedSection(UNDATED_REPORTS, [PlannedItem([f], f.statement) for f in undated]),
-    ]
-    return overview_line(ordered, context), [s for s in sections if s.items]
-
-
-def _position_holder(finding: Finding) -> str | None:
-    """The person or state whose position a finding states, if it states one."""
-    if finding.claim_type not in _POSITION_TYPES:
-        return None
-    speaker = finding.speaker
-    return speaker if speaker and (is_person(speaker) or is_state(speaker)) else None
 
 
 def overview_line(findings: list[Finding], context: BriefContext) -> str:
@@ -165,59 +104,11 @@ def estimate_and_update_items(
     return items
 
 
-def discrepancy_items(discrepancies: list[Discrepancy]) -> list[PlannedItem]:
-    """Items that show two sources' incompatible descriptions of one person, both cited."""
-    items = []
-    for discrepancy in discrepancies:
-        sides = [
-            _mention_finding(discrepancy.person, m) for m in (discrepancy.first, discrepancy.second)
-        ]
-        text = (
-            f"Sources describe {discrepancy.person} differently: one as “{discrepancy.first.phrase}”,"
-            f" another as “{discrepancy.second.phrase}”."
-        )
-        items.append(PlannedItem(sides, " ".join(text.split())))
-    return items
-
-
-def _mention_finding(person: str, mention: RoleMention) -> Finding:
-    evidence = mention.evidence
-    article = mention.article
-    claim = Claim(
-        claim_id=f"{article.article_id[:6]}-r{evidence.start}",
-        article_id=article.article_id,
-        statement=" ".join(evidence.quote.split()),
-        actors=[person],
-        attribution="reported",
-        claim_type="statement",
-        evidence=[evidence],
-    )
-    return Finding(
-        finding_id=f"d-{article.article_id[:6]}-{evidence.start}",
-        statement=claim.statement,
-        claims=[claim],
-        claim_type="statement",
-        attribution="reported",
-        speaker=None,
-        actors=[person],
-        event_date=None,
-        published=article.published,
-        independent_sources=1,
-        salience=0.0,
-    )
-
-
 def _unique(citations: list[BriefCitation]) -> list[BriefCitation]:
     seen: dict[tuple[int, int, int], BriefCitation] = {}
     for citation in citations:
         seen.setdefault((citation.source, citation.start, citation.end), citation)
     return list(seen.values())
-
-
-def brief_title(findings: list[Finding]) -> str:
-    mentions = Counter(actor for f in findings for actor in f.actors[:3])
-    top = [actor for actor, _ in mentions.most_common(3)]
-    return "Situation brief: " + (", ".join(top) if top else "news digest")
 
 
 def assemble_brief(

@@ -36,7 +36,6 @@ CHARS_PER_TOKEN = 4
 # Assumed completion size for the budget check before a call.
 EXPECTED_COMPLETION_TOKENS = 1500
 
-INSTRUCTOR_MODES = ("tools", "json_schema", "json", "md_json")
 
 # instructor logs every failed attempt at ERROR; our messages say it once, in one line.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
@@ -76,12 +75,12 @@ class LLMSettings:
     budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:
-        if self.mode not in INSTRUCTOR_MODES:
+        if self.mode not in config.INSTRUCTOR_MODES:
             raise ConfigurationError(
-                f"--mode must be one of {', '.join(INSTRUCTOR_MODES)}, not {self.mode!r}"
+                f"mode must be one of {', '.join(config.INSTRUCTOR_MODES)}, not {self.mode!r}"
             )
         if self.concurrency < 1:
-            raise ConfigurationError("--concurrency must be at least 1")
+            raise ConfigurationError(f"concurrency must be at least 1, not {self.concurrency}")
 
 
 def is_transient(error: BaseException) -> bool:
@@ -143,7 +142,7 @@ class LLMClient:
     def _check_budget(self, kwargs: dict[str, Any]) -> None:
         budget = self.settings.budget
         if budget.max_calls is not None and self.usage.calls + 1 > budget.max_calls:
-            raise BudgetExceeded(f"--max-calls {budget.max_calls} reached")
+            raise BudgetExceeded(f"the call budget is spent (max_calls={budget.max_calls})")
         price = price_of(self.settings.model)
         if budget.max_cost_usd is not None and price is not None:
             chars = sum(len(str(m.get("content") or "")) for m in kwargs.get("messages", []))
@@ -152,8 +151,8 @@ class LLMClient:
             ) / 1e6
             if self.usage.cost_usd + estimate > budget.max_cost_usd:
                 raise BudgetExceeded(
-                    f"--max-cost ${budget.max_cost_usd:.2f} would be passed"
-                    f" (spent ${self.usage.cost_usd:.4f}, next call about ${estimate:.4f})"
+                    f"the cost budget would be passed (max_cost_usd={budget.max_cost_usd:.2f}:"
+                    f" spent ${self.usage.cost_usd:.4f}, next call about ${estimate:.4f})"
                 )
 
     async def complete(self, **kwargs: Any) -> Any:

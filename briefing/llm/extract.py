@@ -10,25 +10,17 @@ thrown away for one bad claim, and a bad claim never reaches the brief.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-import instructor
-from instructor.core import InstructorRetryException
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from briefing.dates import parse_iso_date, resolve_event_date
-from briefing.errors import ArticleFailed, BudgetExceeded
 from briefing.grounding import GroundingFailure, ground_claim, ground_quote, normalise
-from briefing.llm_client import (
-    CallScope,
-    LLMClient,
-    current_scope,
-    describe_error,
-)
-from briefing.prompts import EXTRACT_CLAIMS, inert_for_instructor, load_prompt
+from briefing.ids import claim_id
+from briefing.llm.calls import StructuredCalls
+from briefing.llm.client import CallScope
+from briefing.prompts import EXTRACT_CLAIMS, load_prompt
 from briefing.schemas import (
     Article,
     ArticleExtraction,
@@ -46,15 +38,6 @@ DEFAULT_ARTICLE_TOKEN_BUDGET = 6000
 CHARS_PER_TOKEN = 4
 # At most this many parts of one article are sent (8 x 6,000 tokens by default).
 MAX_PARTS_PER_ARTICLE = 8
-
-
-# instructor's mode for each of our mode names (llm_client.INSTRUCTOR_MODES lists them).
-MODE_OF = {
-    "tools": instructor.Mode.TOOLS,
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "json": instructor.Mode.JSON,
-    "md_json": instructor.Mode.MD_JSON,
-}
 
 
 class QuotedClaim(BaseModel):
@@ -158,26 +141,25 @@ def split_for_budget(text: str, max_chars: int) -> list[str]:
 
 
 class LLMExtractor:
-    """Claims through an OpenAI-compatible API, validated by grounding."""
+    """Claims through an OpenAI-compatible API, validated by grounding.
 
-    name: Literal["llm"] = "llm"
+    `extract` raises LLMError (LLMCallFailed, BudgetExceeded) when an article cannot be
+    extracted; the pipeline reports that article and goes on with the others.
+    """
 
     def __init__(
         self,
-        client: LLMClient,
+        calls: StructuredCalls,
         *,
         max_reasks: int = DEFAULT_MAX_REASKS,
         article_token_budget: int = DEFAULT_ARTICLE_TOKEN_BUDGET,
     ) -> None:
-        self.client = client
-        self.model: str | None = client.settings.model
+        self.calls = calls
+        self.model = calls.client.settings.model
         self.max_reasks = max_reasks
         self.max_part_chars = article_token_budget * CHARS_PER_TOKEN
         self._prompt = load_prompt(EXTRACT_CLAIMS)
-        self.prompt_version: str | None = self._prompt.version
-        self.create: Any = instructor.patch(
-            create=client.complete, mode=MODE_OF[client.settings.mode]
-        )
+        self.prompt_version = self._prompt.version
 
     async def extract(self, article: Article) -> ArticleExtraction:
         parts = split_for_budget(article.text, self.max_part_chars)
@@ -203,7 +185,7 @@ class LLMExtractor:
         claims = _unique_claims(article, accepted, published)
         return ArticleExtraction(
             article_id=article.article_id,
-            extractor=self.name,
+            extractor="llm",
             model=self.model,
             prompt_version=self.prompt_version,
             claims=claims,
@@ -228,36 +210,14 @@ class LLMExtractor:
         )
         scope = CallScope("extract", article.article_id)
         state = GroundingState(article, scope, max_attempts=self.max_reasks + 1)
-        token = current_scope.set(scope)
-        try:
-            response = await self.create(
-                model=self.model,
-                messages=inert_for_instructor(messages),
-                response_model=ClaimExtraction,
-                max_retries=self.max_reasks,
-                context={"grounding": state},
-                temperature=0,
-            )
-        except InstructorRetryException as error:
-            cause = error.__cause__
-            if isinstance(cause, BudgetExceeded):
-                raise cause from None
-            if cause is not None and not _is_validation_error(cause):
-                raise ArticleFailed(describe_error(cause)) from cause
-            raise ArticleFailed(
-                f"no valid answer after {error.n_attempts} attempts: {_first_line(error)}"
-            ) from error
-        finally:
-            current_scope.reset(token)
+        response = await self.calls.call(
+            messages,
+            ClaimExtraction,
+            scope=scope,
+            context={"grounding": state},
+            max_reasks=self.max_reasks,
+        )
         return state, response
-
-
-def _is_validation_error(error: BaseException) -> bool:
-    return type(error).__name__ in ("ValidationError", "JSONDecodeError", "ResponseParsingError")
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or ["unknown error"])[0][:200]
 
 
 def _unique_claims(
@@ -269,12 +229,11 @@ def _unique_claims(
     claims: dict[str, Claim] = {}
     for draft, evidence in accepted:
         key = normalise(draft.statement).text.lower()
-        digest = hashlib.sha1(key.encode()).hexdigest()[:6]
-        if digest in claims:
+        if key in claims:
             continue
         event_date, precision = _event_date(draft, published)
-        claims[digest] = Claim(
-            claim_id=f"{article.article_id[:6]}-{digest}",
+        claims[key] = Claim(
+            claim_id=claim_id(article.article_id, draft.statement),
             article_id=article.article_id,
             statement=draft.statement.strip(),
             speaker=draft.speaker,

@@ -1,0 +1,191 @@
+"""Source discrepancies: two sources that describe one person's role incompatibly.
+
+"former U.S. President Donald Trump" in one article and "President Donald Trump" in
+another cannot both be right on the same day; the brief shows both, cited, and lets
+the reader judge. Computed by code in both backends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from briefing.assemble import PlannedItem
+from briefing.gazetteer import PEOPLE
+from briefing.grounding import GroundingFailure, ground_quote
+from briefing.ids import claim_id, finding_id
+from briefing.schemas import Article, Claim, Evidence, Finding
+from briefing.sentences import split_sentences
+
+_ROLE_WORDS = re.compile(
+    r"\b(former|opposition|prime minister|president|leader|chancellor|secretary|minister)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class RoleMention:
+    article: Article
+    phrase: str  # e.g. "UK opposition leader Sir Keir Starmer", verbatim from the article
+    evidence: Evidence  # the sentence that carries it
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    person: str
+    first: RoleMention
+    second: RoleMention
+
+
+# How far before a name a role phrase may start ("former U.S. President " is 22 characters).
+ROLE_WINDOW = 60
+
+
+def role_mentions(person: str, article: Article) -> list[RoleMention]:
+    """Where the article names the person with a role in front: "former U.S. President Donald Trump".
+
+    Finds the name first (a plain search), then reads the few words before it: a pattern
+    that starts with the words would be tried at every position of a 10 MB article.
+    """
+    mentions = []
+    text = article.text
+    names = re.compile(
+        r"(?<!\w)(?:"
+        + "|".join(map(re.escape, sorted(PEOPLE[person], key=len, reverse=True)))
+        + r")(?!\w)"
+    )
+    for match in names.finditer(text):
+        window_start = max(0, match.start() - ROLE_WINDOW)
+        before = text[window_start : match.start()]
+        before = before[before.find(" ") + 1 :] if window_start else before  # whole words only
+        prefix_match = re.search(r"((?:[\w.’'-]+[ \t]+){1,5})(?:Sir[ \t]+)?$", before)
+        prefix = prefix_match.group(1) if prefix_match else ""
+        administration = re.match(r"\s+administration\b", text[match.end() : match.end() + 20])
+        if not _ROLE_WORDS.search(prefix) and not administration:
+            continue
+        phrase_start = (
+            match.start() - len(before) + (prefix_match.start(1) if prefix_match else len(before))
+        )
+        phrase_start += _role_phrase_offset(prefix)
+        phrase_end = match.end() + (administration.end() if administration else 0)
+        sentence = _sentence_around(text, phrase_start, phrase_end)
+        if sentence is None:
+            continue
+        try:
+            evidence = ground_quote(sentence, article).evidence
+        except GroundingFailure:
+            continue
+        mentions.append(RoleMention(article, text[phrase_start:phrase_end].strip(), evidence))
+    return mentions
+
+
+_ROLE_TOKENS = frozenset(
+    "former opposition prime minister president leader chancellor secretary".split()
+)
+
+
+def _role_phrase_offset(prefix: str) -> int:
+    """Where the role phrase starts in the words before a name: capitalised or role words."""
+    offset = len(prefix)
+    for token in reversed(list(re.finditer(r"\S+", prefix))):
+        word = token.group(0)
+        if not (word[:1].isupper() or word.lower() in _ROLE_TOKENS) or (
+            word.endswith((".", ",")) and len(word) > 4
+        ):
+            break
+        offset = token.start()
+    return offset
+
+
+def _sentence_around(text: str, start: int, end: int) -> str | None:
+    """The sentence holding [start, end), split from its own paragraph only."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end == -1 else para_end
+    for sentence in split_sentences(text[para_start:para_end]):
+        if para_start + sentence.start <= start and end <= para_start + sentence.end:
+            return sentence.text
+    return None
+
+
+def _in_office(phrase: str) -> bool:
+    return "administration" in phrase or (
+        bool(_ROLE_WORDS.search(phrase)) and "former" not in phrase.lower()
+    )
+
+
+def _incompatible(first: str, second: str) -> bool:
+    a, b = first.lower(), second.lower()
+    if ("former" in a) != ("former" in b):
+        return _in_office(a if "former" in b else b)
+    opposition = "opposition" in a, "opposition" in b
+    office = (
+        any(w in a for w in ("prime minister", "president")),
+        any(w in b for w in ("prime minister", "president")),
+    )
+    return (opposition[0] and office[1] and not opposition[1]) or (
+        opposition[1] and office[0] and not opposition[0]
+    )
+
+
+def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
+    """People whose role two sources state incompatibly (former vs in office, opposition vs PM)."""
+    found = []
+    for person in PEOPLE:
+        mentions = [m for article in articles for m in role_mentions(person, article)]
+        for i, first in enumerate(mentions):
+            pair = next(
+                (
+                    second
+                    for second in mentions[i + 1 :]
+                    if second.article.article_id != first.article.article_id
+                    and _incompatible(first.phrase, second.phrase)
+                ),
+                None,
+            )
+            if pair is not None:
+                found.append(Discrepancy(person, first, pair))
+                break
+    return found
+
+
+def discrepancy_items(discrepancies: list[Discrepancy]) -> list[PlannedItem]:
+    """Items that show two sources' incompatible descriptions of one person, both cited."""
+    items = []
+    for discrepancy in discrepancies:
+        sides = [
+            _mention_finding(discrepancy.person, m) for m in (discrepancy.first, discrepancy.second)
+        ]
+        text = (
+            f"Sources describe {discrepancy.person} differently: one as “{discrepancy.first.phrase}”,"
+            f" another as “{discrepancy.second.phrase}”."
+        )
+        items.append(PlannedItem(sides, " ".join(text.split())))
+    return items
+
+
+def _mention_finding(person: str, mention: RoleMention) -> Finding:
+    evidence = mention.evidence
+    article = mention.article
+    statement = " ".join(evidence.quote.split())
+    claim = Claim(
+        claim_id=claim_id(article.article_id, statement),
+        article_id=article.article_id,
+        statement=statement,
+        actors=[person],
+        attribution="reported",
+        claim_type="statement",
+        evidence=[evidence],
+    )
+    return Finding(
+        finding_id=finding_id([claim.claim_id]),
+        statement=claim.statement,
+        claims=[claim],
+        claim_type="statement",
+        attribution="reported",
+        speaker=None,
+        actors=[person],
+        event_date=None,
+        published=article.published,
+        independent_sources=1,
+        salience=0.0,
+    )

@@ -1,0 +1,46 @@
+"""The offline backend: rules and templates, no network, deterministic and free."""
+
+from __future__ import annotations
+
+from briefing.aggregate import SyndicationGroups
+from briefing.assemble import BriefContext
+from briefing.backend import Composition, Related
+from briefing.costs import Usage
+from briefing.offline.compose import brief_title, compose_offline
+from briefing.offline.extract import RULES_VERSION, OfflineExtractor
+from briefing.offline.relate import relate_offline
+from briefing.relations import candidate_pairs
+from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
+
+# Extraction is CPU work on the event loop: more at once would not finish sooner.
+OFFLINE_CONCURRENCY = 1
+
+
+class OfflineBackend:
+    """Sentences picked and labelled by rules; conflicts by opposite stances; a templated brief."""
+
+    info = ExtractorInfo(name="offline")
+    cache_version = RULES_VERSION
+    concurrency = OFFLINE_CONCURRENCY
+
+    def __init__(self) -> None:
+        self._extractor = OfflineExtractor()
+        self.usage = Usage()
+
+    async def extract(self, article: Article) -> ArticleExtraction:
+        return self._extractor.extract(article)
+
+    async def relate(
+        self, findings: list[Finding], articles: dict[str, Article], groups: SyndicationGroups
+    ) -> Related:
+        by_id = {f.finding_id: f for f in findings}
+        relations = relate_offline(candidate_pairs(findings, limit=None))
+        conflicts = [(by_id[r.first], by_id[r.second]) for r in relations if r.kind == "conflict"]
+        return Related(findings, conflicts=conflicts)
+
+    async def compose(self, related: Related, context: BriefContext) -> Composition:
+        overview, sections = compose_offline(related.findings, context, related.conflicts)
+        return Composition(brief_title(related.findings), overview, sections)
+
+    async def aclose(self) -> None:
+        return None
