@@ -42,6 +42,9 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
     max_calls: int | None = None
     max_cost_usd: float | None = None
+    # Lexicon files (names, aliases, parties, stance words) added to the packaged one;
+    # BRIEFING_LEXICON adds more (paths separated by os.pathsep). See lexicon.py.
+    lexicon_files: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if self.backend not in BACKEND_CHOICES:
