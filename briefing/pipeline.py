@@ -31,7 +31,7 @@ from briefing.errors import (
 )
 from briefing.render import to_html, to_json, to_markdown
 from briefing.schemas import Article, ArticleExtraction, Brief, Claim, Period, RejectedClaim
-from briefing.store import Review, Store, cache_key
+from briefing.store import RejectedQuote, Review, Store, cache_key
 
 # Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
 # article and ("reasked", n) when answers were sent back to the model.
@@ -183,9 +183,16 @@ async def build_from_articles(
         ]
         by_id = {a.article_id: a for a in articles}
         every_claim = [c for a in articles for c in extractions[a.article_id].claims]
+        rejected_quotes = store.rejected_quotes()
         reviews = store.reviews()
-        rejected = [c for c in every_claim if _rejected(c, reviews)]
-        claims = [c for c in every_claim if not _rejected(c, reviews)]
+        rejected: list[tuple[Claim, Review]] = []
+        claims = []
+        for claim in every_claim:
+            review = _rejection(claim, reviews, rejected_quotes)
+            if review is None:
+                claims.append(claim)
+            else:
+                rejected.append((claim, review))
         stats.claims_used = len(claims)
         groups = group_syndicated(articles)
         context = BriefContext(
@@ -206,16 +213,28 @@ async def build_from_articles(
             ) from error
         stats.dropped_sentences = composition.dropped_sentences
         sections = list(composition.sections)
-        discrepancies = discrepancy_items(source_discrepancies(articles))
+        discrepancies = discrepancy_items(
+            [
+                d
+                for d in source_discrepancies(articles)
+                if not any(
+                    q.covers(m.article.article_id, m.evidence.start, m.evidence.end)
+                    for m in (d.first, d.second)
+                    for q in rejected_quotes
+                )
+            ]
+        )
         if discrepancies:
             sections.append(PlannedSection(DISCREPANCIES, discrepancies))
+            # Their claims are made here, not extracted: stored so that they can be reviewed.
+            store.save_derived_claims(
+                [c for item in discrepancies for f in item.findings for c in f.claims]
+            )
         context.notes = _notes(articles, corpus, stats)
         brief = assemble_brief(
             composition.title, composition.overview, sections, context, as_of=period.until
         )
-        brief = brief.model_copy(
-            update={"rejected_in_review": _rejected_records(rejected, by_id, reviews)}
-        )
+        brief = brief.model_copy(update={"rejected_in_review": _rejected_records(rejected, by_id)})
         return brief, stats
     finally:
         stats.usage = backend.usage
@@ -335,26 +354,55 @@ def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> l
     return paths
 
 
-def _rejected(claim: Claim, reviews: dict[str, Review]) -> bool:
-    review = reviews.get(claim.claim_id)
-    return review is not None and review.decision == "rejected"
+def _rejection(
+    claim: Claim, reviews: dict[str, Review], rejected_quotes: list[RejectedQuote]
+) -> Review | None:
+    """The rejection that keeps a claim out: its own, or one of a claim citing the same words."""
+    own = reviews.get(claim.claim_id)
+    if own is not None and own.decision == "rejected":
+        return own
+    for quote in rejected_quotes:
+        if any(quote.covers(claim.article_id, e.start, e.end) for e in claim.evidence):
+            return quote.review
+    return None
 
 
 def _rejected_records(
-    claims: list[Claim], articles: dict[str, Article], reviews: dict[str, Review]
+    rejected: list[tuple[Claim, Review]], articles: dict[str, Article]
 ) -> list[RejectedClaim]:
     return [
         RejectedClaim(
-            claim_id=c.claim_id,
-            statement=c.statement,
-            path=articles[c.article_id].path,
-            quote=c.evidence[0].quote,
-            reviewer=reviews[c.claim_id].reviewer,
-            at=reviews[c.claim_id].at,
-            note=reviews[c.claim_id].note,
+            claim_id=claim.claim_id,
+            statement=claim.statement,
+            path=articles[claim.article_id].path,
+            quote=claim.evidence[0].quote,
+            reviewer=review.reviewer,
+            at=review.at,
+            note=review.note,
         )
-        for c in claims
+        for claim, review in rejected
     ]
+
+
+def without_rejected(brief: Brief, rejected_quotes: list[RejectedQuote]) -> Brief:
+    """An earlier brief with every citation of a rejected quote removed (and items left
+    citing nothing): what a later brief may still cite from it."""
+    article_of = {source.id: source.article_id for source in brief.sources}
+
+    def kept(source: int, start: int, end: int) -> bool:
+        article_id = article_of.get(source, "")
+        return not any(q.covers(article_id, start, end) for q in rejected_quotes)
+
+    sections = []
+    for section in brief.sections:
+        items = []
+        for item in section.items:
+            citations = [c for c in item.citations if kept(c.source, c.start, c.end)]
+            if citations:
+                items.append(item.model_copy(update={"citations": citations}))
+        sections.append(section.model_copy(update={"items": items}))
+    rows = [r for r in brief.citations if kept(r.source, r.start, r.end)]
+    return brief.model_copy(update={"sections": sections, "citations": rows})
 
 
 def _failure_message(stats: RunStats, total: int) -> str:

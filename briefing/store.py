@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.errors import StoreError
-from briefing.schemas import SCHEMA_VERSION, Article, ArticleExtraction
+from briefing.schemas import SCHEMA_VERSION, Article, ArticleExtraction, Claim
 
 DB_FILENAME = "briefing.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -128,6 +128,26 @@ def m003_reviews(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_derived_claims(db: sqlite3.Connection) -> None:
+    """Claims that code derives while building a brief (a source discrepancy's sentence),
+    kept so that every claim id a brief cites can be reviewed."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE derived_claims (
+            claim_id TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            statement TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            quote_start INTEGER NOT NULL,
+            quote_end INTEGER NOT NULL,
+            PRIMARY KEY (claim_id, quote_start)
+        )
+        """,
+    )
+
+
 def cache_key(
     article: Article, extractor: str, model: str | None, prompt_version: str | None
 ) -> str:
@@ -156,6 +176,20 @@ class Review:
     reviewer: str
     at: str
     note: str | None
+
+
+@dataclass(frozen=True)
+class RejectedQuote:
+    """A span of an article that an analyst rejected (through one of the claims citing it)."""
+
+    article_id: str
+    start: int
+    end: int
+    review: Review
+
+    def covers(self, article_id: str, start: int, end: int) -> bool:
+        """The span overlaps this rejected quote: citing it would cite the rejected words."""
+        return article_id == self.article_id and start < self.end and self.start < end
 
 
 def _set_wal(db: sqlite3.Connection) -> None:
@@ -293,11 +327,42 @@ class Store:
             "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)", (key, purpose, result, _now())
         )
 
+    def save_derived_claims(self, claims: list[Claim]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO derived_claims VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (c.claim_id, c.article_id, c.statement, e.quote, e.start, e.end)
+                    for c in claims
+                    for e in c.evidence
+                ],
+            )
+
     def has_claim(self, claim_id: str) -> bool:
         row = self.db.execute(
-            "SELECT 1 FROM claims WHERE claim_id = ? LIMIT 1", (claim_id,)
+            "SELECT 1 FROM claims WHERE claim_id = ?"
+            " UNION ALL SELECT 1 FROM derived_claims WHERE claim_id = ? LIMIT 1",
+            (claim_id, claim_id),
         ).fetchone()
         return row is not None
+
+    def rejected_quotes(self) -> list[RejectedQuote]:
+        """The quotes of every claim whose latest decision is a rejection."""
+        reviews = self.reviews()
+        rejected = [r for r in reviews.values() if r.decision == "rejected"]
+        if not rejected:
+            return []
+        marks = ",".join("?" * len(rejected))
+        rows = self.db.execute(
+            f"SELECT DISTINCT claim_id, article_id, quote_start, quote_end FROM claims"
+            f" WHERE claim_id IN ({marks}) UNION SELECT claim_id, article_id, quote_start,"
+            f" quote_end FROM derived_claims WHERE claim_id IN ({marks})",
+            [r.claim_id for r in rejected] * 2,
+        )
+        return [
+            RejectedQuote(article_id, start, end, reviews[claim_id])
+            for claim_id, article_id, start, end in rows
+        ]
 
     def record_review(self, claim_id: str, decision: str, reviewer: str, note: str | None) -> None:
         self.db.execute(

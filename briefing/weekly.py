@@ -23,7 +23,7 @@ from briefing.backend import make_backend
 from briefing.changes import add_what_changed
 from briefing.corpus import load_corpus
 from briefing.errors import BriefingError, ConfigurationError
-from briefing.pipeline import build_from_articles, select_period, write_brief
+from briefing.pipeline import build_from_articles, select_period, without_rejected, write_brief
 from briefing.schemas import Brief
 from briefing.store import Store
 
@@ -157,7 +157,9 @@ async def _write_weeks(
                 brief = brief.model_copy(update={"title": f"Week {label}: {brief.title}"})
                 previous = previous_brief(out, label)
                 if previous is not None:
-                    brief = add_what_changed(brief, *previous)
+                    earlier_week, earlier = previous
+                    earlier = without_rejected(earlier, store.rejected_quotes())
+                    brief = add_what_changed(brief, earlier_week, earlier)
                 paths = write_brief(brief, out, label, formats)
                 log(f"{label}: wrote {', '.join(str(p) for p in paths)}")
                 outcomes.append(WeekOutcome(label, paths))

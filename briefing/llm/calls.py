@@ -71,8 +71,8 @@ class StructuredCalls:
                 temperature=0,
             )
             return result
-        except BudgetExceeded:
-            raise
+        except BudgetExceeded as budget:
+            raise _unsent(budget, scope) from None
         except (InstructorError, openai.OpenAIError) as error:
             raise _as_briefing_error(error, scope) from error
         finally:
@@ -114,7 +114,7 @@ class StructuredCalls:
 def _as_briefing_error(error: Exception, scope: CallScope) -> BudgetExceeded | LLMCallFailed:
     cause: BaseException | None = error.__cause__
     if isinstance(cause, BudgetExceeded):
-        return cause
+        return _unsent(cause, scope)
     if isinstance(error, InstructorRetryException):
         if cause is not None and not _is_validation_error(cause):
             return LLMCallFailed(scope.purpose, describe_error(cause))
@@ -125,6 +125,10 @@ def _as_briefing_error(error: Exception, scope: CallScope) -> BudgetExceeded | L
     if isinstance(error, openai.OpenAIError):
         return LLMCallFailed(scope.purpose, describe_error(error))
     return LLMCallFailed(scope.purpose, _one_line(str(error)) or type(error).__name__)
+
+
+def _unsent(budget: BudgetExceeded, scope: CallScope) -> BudgetExceeded:
+    return BudgetExceeded(f"{scope.purpose} call not made: {budget}")
 
 
 def _is_validation_error(error: BaseException) -> bool:
