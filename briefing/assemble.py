@@ -111,6 +111,19 @@ def _unique(citations: list[BriefCitation]) -> list[BriefCitation]:
     return list(seen.values())
 
 
+def _date_label(lead: Finding, articles: dict[str, Article]) -> str:
+    """How an item's date is shown; a date the tool worked out says so."""
+    if lead.event_date:
+        inferred = lead.event_date_source == "relative"
+        return f"{lead.event_date} (inferred)" if inferred else str(lead.event_date)
+    if lead.published:
+        sources = {
+            articles[c.article_id].date_source for c in lead.claims if c.article_id in articles
+        }
+        return f"reported {lead.published}" + (" (inferred)" if sources == {"inferred"} else "")
+    return "undated"
+
+
 def assemble_brief(
     title: str,
     overview: str,
@@ -168,18 +181,12 @@ def assemble_brief(
                         )
                     )
             lead = planned.findings[0]
-            when = lead.event_date or lead.published
             items.append(
                 BriefItem(
                     text=planned.text,
                     event_date=lead.event_date,
-                    date_label=(
-                        f"{lead.event_date}"
-                        if lead.event_date
-                        else f"reported {when}"
-                        if when
-                        else "undated"
-                    ),
+                    event_date_source=lead.event_date_source if lead.event_date else None,
+                    date_label=_date_label(lead, by_id),
                     finding_ids=[f.finding_id for f in planned.findings],
                     actor=planned.actor,
                     independent_sources=max(f.independent_sources for f in planned.findings),
@@ -194,8 +201,10 @@ def assemble_brief(
             path=a.path,
             title=a.title,
             outlet=a.outlet,
+            origin=a.origin,
             published=a.published,
             date_source=a.date_source,
+            date_evidence=a.date_evidence,
             syndication_group=context.groups.group_of[a.article_id],
             cited=a.article_id in cited,
         )

@@ -231,6 +231,101 @@ def is_foreign_furniture(line: str) -> bool:
     return foreign > 0 and foreign / len(words) >= 0.25 and english / len(words) < 0.15
 
 
+# --- captions, bylines, bios, navigation ------------------------------------------------
+
+# A photo credit closing a caption: "(credit: Name/Agency)", "Name Surname/AP",
+# "Photo: Reuters", "(Photo by Name/Agency)", "Getty Images".
+_CAPTION_CREDIT_RE = re.compile(
+    r"(?:\((?:photo|image|picture|credit|foto)s?(?:\s+credit)?(?:\s*:|\s+by\b)[^()]{1,80}\)"
+    r"|\b(?:photo|image|picture)s?(?:\s+credit)?\s*:\s*[^.]{1,60}"
+    r"|\b[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3}\s*/\s*[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}"
+    r"|\bGetty Images|\bShutterstock|\bAlamy)\s*[.)]?\s*$",
+)
+_CAPTION_START_RE = re.compile(r"^(?:image (?:source|caption)|caption|photo|video)\s*[,:]", re.I)
+# "By Jane Doe", "By Jane Doe and John Roe, Reuters", "BY THE ASSOCIATED PRESS".
+_BYLINE_RE = re.compile(
+    r"^(?:By|BY|by)\s+(?P<who>[A-Z][\w'’.-]*(?:(?:\s+|,\s*|\s+and\s+)[A-Z(][\w'’.()-]*){0,7})"
+    r"(?P<rest>.*)$"
+)
+# Lower-case words a byline line may carry besides names, dates and times.
+_BYLINE_WORDS = frozenset(
+    "published updated posted last staff writer writers reporter reporters correspondent"
+    " editor minutes min read and at on in the".split()
+)
+_BIO_RE = re.compile(
+    r"^[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3}\s+(?:is|was)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}"
+    r"(?:reporter|correspondent|writer|editor|journalist|columnist|contributor|producer"
+    r"|photographer|analyst at|fellow)\b",
+)
+# Share and page widgets: "Send this page to someone via email", "Share on Facebook".
+_WIDGET_RE = re.compile(
+    r"^(?:send this (?:page|article|story)\b|share (?:this|on)\b|email this\b|print this\b"
+    r"|sign up\b|subscribe\b|follow us\b|click here\b|listen to this article\b"
+    r"|this (?:post|article|story) was originally published\b|advertisement$|skip to\b"
+    r"|(?:search|menu|home|news|sections?|log ?in|sign ?in|register)$)",
+    re.I,
+)
+# "Reporting by Jane Doe in Portvale; Editing by John Roe" closes a Reuters story.
+_REPORTING_BY_RE = re.compile(
+    r"^(?:\(?(?:reporting|writing|editing|additional reporting)\s+by\b|\(?with files from\b"
+    r"|[A-Z][\w'’ .-]{1,60}\s+contributed (?:to )?(?:this|reporting)\b)",
+    re.I,
+)
+_WITH_FILES_RE = re.compile(
+    r"\bwith files from\s+(?:the\s+)?(?P<who>[A-Z][\w .&'’-]{1,40}?)\W*$", re.I
+)
+# A credit line that only names the agency: "— AP", "- Reuters", "(AFP)".
+_AGENCY_LINE_RE = re.compile(r"^[-–—(]\s*(?P<who>[A-Z][\w.&'’]*(?: [A-Z][\w.&'’]*){0,3})\)?\s*$")
+_NAVIGATION_RE = re.compile(r"^(?:[\w&'’-]+(?: [\w&'’-]+)?\s*[|»›/·•]\s*){2,}[\w&'’ -]+$")
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption with its credit, or a caption/credit label line."""
+    return bool(_CAPTION_START_RE.match(line)) or (
+        len(line) < 400 and bool(_CAPTION_CREDIT_RE.search(line))
+    )
+
+
+def byline(line: str) -> str | None:
+    """Who a "By ..." line credits, when the line is only a byline (maybe with a date)."""
+    match = _BYLINE_RE.match(line)
+    if not match or len(line) > SHORT_LINE:
+        return None
+    who = match["who"].strip(" ,|")
+    if who.split()[0].lower() in _DAY_OR_MONTH_WORDS:
+        return None  # "By Tuesday, the ministry said ..." is a sentence
+    words = re.findall(r"\b[a-z]{3,}\b", match["rest"])
+    if any(w not in _BYLINE_WORDS and w not in _MONTHS for w in words):
+        return None
+    return who
+
+
+def is_author_bio(line: str) -> bool:
+    return len(line) < 400 and bool(_BIO_RE.match(line))
+
+
+def is_widget(line: str) -> bool:
+    return len(line) < SHORT_LINE and bool(_WIDGET_RE.match(line))
+
+
+def is_navigation(line: str) -> bool:
+    return len(line) < SHORT_LINE and bool(_NAVIGATION_RE.match(line))
+
+
+def reporting_credit(line: str) -> str | None:
+    """The outlet a closing credit line names ("With files from Reuters", "— AP"), or ""
+    for a credit line that names only people ("Reporting by ..."); None otherwise."""
+    if len(line) > 2 * SHORT_LINE:
+        return None
+    files = _WITH_FILES_RE.search(line)
+    if files:
+        return files["who"].strip()
+    agency = _AGENCY_LINE_RE.match(line)
+    if agency and len(agency["who"]) <= 30:
+        return agency["who"]
+    return "" if _REPORTING_BY_RE.match(line) else None
+
+
 # --- the rules, in order ---------------------------------------------------------------
 
 
@@ -289,6 +384,17 @@ def drop_rule(
         info.update(header_line=text, header_date=header["date"])
         info["header_status"] = int(header["status"]) if header["status"] else None
         return "header"
+    # A printed date or a byline above the article (a "Published ..." line anywhere).
+    if not kept.has_body or is_published_label(text):
+        found = printed_date(text)
+        if found is not None:
+            info.setdefault("printed_date", found[0])
+            info.setdefault("printed_evidence", text)
+            return "date line"
+    who = byline(text)
+    if who is not None:
+        info.setdefault("byline", who)
+        return "byline"
     if is_tail_marker(text):
         # Only after real body text: a share bar above the article must not eat it.
         return "tail" if kept.has_body else "marker"
@@ -303,17 +409,29 @@ def drop_rule(
     ):
         info["outlet"] = info.get("outlet") or disclaimer_outlet(text)
         return "disclaimer"
+    if is_copyright(text):
+        info.setdefault("copyright_holder", copyright_holder(text))
+        return "copyright"
     checks = (
         ("instruction to a model", is_model_instruction),
         ("banner", is_error_banner),
-        ("copyright", is_copyright),
         ("image credit", is_image_credit),
+        ("caption", is_caption),
+        ("author bio", is_author_bio),
+        ("widget", is_widget),
     )
     for rule, check in checks:
         if check(text):
             return rule
     if prev_rule == "image credit" and adjacent and is_credit_name(text):
         return "image credit"
+    if not kept.has_body and is_navigation(text):
+        return "navigation"
+    credit = reporting_credit(text)
+    if credit is not None:
+        if credit:
+            info.setdefault("credited", credit)
+        return "credit"
     if english and is_foreign_furniture(text):
         return "foreign"
     return kept.repeat_of(line)
@@ -378,3 +496,71 @@ def parse_iso(value: str) -> dt.date | None:
         return dt.datetime.fromisoformat(value).date()
     except ValueError:
         return None
+
+
+# --- printed publication dates -----------------------------------------------------------
+
+_WEEKDAY_NAMES = "monday tuesday wednesday thursday friday saturday sunday"
+_DAY_OR_MONTH_WORDS = frozenset(_WEEKDAY_NAMES.split()) | frozenset(_MONTHS)
+_DATE_RE = re.compile(_DATE)
+# What a date line may hold besides its dates: labels, clock times, time zones, weekdays.
+_DATE_LINE_LABELS = re.compile(
+    r"\b(?:first\s+|last\s+)?(?:published|posted|updated|modified|date[d]?|on|at|am|pm|a\.m\.|p\.m\.)"
+    r"(?=\W|$)|\b\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?|\b(?:mon|tues?|wed|thu(?:rs)?|fri|sat|sun)"
+    r"(?:day)?\b|[\[\]()|/:,.·•–—-]+|\+\d{1,2}(?::?\d{2})?",
+    re.I,
+)
+_TIME_ZONE = re.compile(r"\b(?:GMT|UTC|[A-Z]{1,2}[SD]?T|IST|MSK|AEST|AEDT|CEST|EEST)\b")
+_UPDATED_BEFORE = re.compile(r"\b(?:updated|modified)\W*(?:on|at)?\W*$", re.I)
+_POSTED_UPDATED = re.compile(r"\b(?:posted|published)\s*/\s*updated\b", re.I)
+_PUBLISHED_LABEL = re.compile(r"^\W*(?:first\s+)?(?:published|posted)\b", re.I)
+# Printed dates outside this range are misreadings, not publication dates.
+_YEARS = range(1990, 2101)
+
+
+def printed_date(line: str) -> tuple[dt.date, str] | None:
+    """(date, the date text) when the line only prints a publication date, with labels,
+    clock times, a byline or an "Updated" date beside it; None otherwise.
+
+    An "Updated" date is never taken for the publication date: a page that prints only
+    when it was updated stays undated rather than misdated.
+    """
+    if len(line) > 160:
+        return None
+    matches = list(_DATE_RE.finditer(line))
+    if not matches:
+        return None
+    who = byline(line)
+    rest = line.split(who, 1)[1] if who is not None else line
+    residue = _DATE_RE.sub(" ", rest)
+    residue = _TIME_ZONE.sub(" ", _DATE_LINE_LABELS.sub(" ", residue))
+    if re.search(r"[^\W\d_]{2,}", residue):
+        return None
+    both = bool(_POSTED_UPDATED.search(line))
+    for match in matches:
+        if not both and _UPDATED_BEFORE.search(line[: match.start()][-30:]):
+            continue
+        date = _date_from_match(match)
+        if date is not None and date.year in _YEARS:
+            return date, match.group(0)
+    return None
+
+
+def is_published_label(line: str) -> bool:
+    return bool(_PUBLISHED_LABEL.match(line))
+
+
+_COPYRIGHT_HOLDER_RE = re.compile(
+    r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{4}\s*)?)?,?\s*"
+    r"(?P<who>[A-Z][\w&'’.-]*(?: [A-Z&][\w&'’.-]*){0,5})",
+    re.I,
+)
+
+
+def copyright_holder(line: str) -> str | None:
+    """ "© 2025 The Harbour Gazette. All rights reserved." names the publisher."""
+    match = _COPYRIGHT_HOLDER_RE.match(line)
+    if not match:
+        return None
+    who = re.split(r"\.\s|\s+all rights\b", match["who"], maxsplit=1, flags=re.I)[0].rstrip(".,")
+    return None if who.lower().startswith("all rights") or not who else who

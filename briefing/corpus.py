@@ -51,12 +51,18 @@ class CleanInfo:
     """What cleaning learnt about the article besides its text."""
 
     title: str | None = None
-    outlet: str | None = None  # from a "(MENAFN)" dateline or a dropped disclaimer
+    outlet: str | None = None  # named by a dropped disclaimer ("MENAFN provides ...")
+    copyright_holder: str | None = None  # "© 2025 The Harbour Gazette"
+    origin: str | None = None  # credited: "(Reuters)" dateline, agency byline, "— AP"
     header_line: str | None = None  # the scraper's " date YYYY-MM-DD NNN" line, verbatim
     header_date: str | None = None  # its date, as written (not yet validated)
     header_status: int | None = None
-    dateline_date: dt.date | None = None
+    printed_date: dt.date | None = None  # a "Published: Mar 2, 2025" line
+    printed_evidence: str | None = None
+    dateline_date: dt.date | None = None  # "PORTVALE, March 3, 2025 (Reuters) -"
     dateline_evidence: str | None = None
+    byline: str | None = None
+    credited: str | None = None  # "With files from Reuters", "— AP"
     dropped: tuple[tuple[str, str], ...] = ()  # (rule, line) for every dropped line
 
 
@@ -117,13 +123,32 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
 
     title = _title(kept, dropped)
     body = kept[1:] if title is not None and kept[0].key.endswith(title) else kept
-    date, outlet, evidence = bp.parse_dateline(body[0].text) if body else (None, None, None)
+    date, credited, evidence = bp.parse_dateline(body[0].text) if body else (None, None, None)
     text, segments = _assemble(raw, kept)
-    info["outlet"] = outlet or info.get("outlet")
+    origin = credited or _agency(info.get("byline")) or info.get("credited")
     clean_info = CleanInfo(
-        title=title, dateline_date=date, dateline_evidence=evidence, dropped=tuple(dropped), **info
+        title=title,
+        dateline_date=date,
+        dateline_evidence=evidence,
+        origin=origin,
+        dropped=tuple(dropped),
+        **info,
     )
     return text, segments, clean_info
+
+
+_AGENCY_WORDS = re.compile(r"\b(?:Press|News|Agency|Service|Wire|Newswire|Staff)\b", re.I)
+
+
+def _agency(byline: str | None) -> str | None:
+    """The organisation a byline credits ("THE ASSOCIATED PRESS", "AP (Associated Press)"),
+    or None when it names people."""
+    if not byline:
+        return None
+    name = byline.split("(")[0].strip() or byline
+    if byline.isupper() or "(" in byline or _AGENCY_WORDS.search(byline):
+        return name.title() if name.isupper() and len(name) > 4 else name
+    return None
 
 
 def _title(kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str | None:
@@ -313,14 +338,21 @@ class _Loader:
         if article_id[:16] in self.seen:
             raise _Skip(f"same text as {self.seen[article_id[:16]]}")
         text, segments, info = clean_text(src.raw_text)
+        # The scraper's header first, then the page's metadata (or the record's field), then
+        # a date the page prints, then its dateline, then a date in its URL.
         published, source, evidence = src.published, src.date_source, src.date_evidence
         if src.header and info.header_date is not None:
             published = bp.parse_iso(info.header_date)
             if published is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", info.header_date):
                 raise _Skip(f"line 1: header date '{info.header_date}' is not a date")
             source, evidence = "header", info.header_line
+        if published is None and info.printed_date is not None:
+            published, source, evidence = info.printed_date, "dateline", info.printed_evidence
         if published is None and info.dateline_date is not None:
             published, source, evidence = info.dateline_date, "dateline", info.dateline_evidence
+        if published is None and src.url:
+            published = _url_date(src.url)
+            source, evidence = "metadata", f"url: {src.url}"
         if not text.strip():
             raise _Skip("no article text after cleaning")
         self.seen[article_id[:16]] = name
@@ -332,13 +364,36 @@ class _Loader:
             segments=segments,
             content_hash=article_id,
             title=src.title or info.title,
-            outlet=src.outlet or info.outlet,
+            outlet=src.outlet or info.outlet or info.copyright_holder or _url_site(src.url),
+            origin=info.origin,
             url=src.url,
             published=published,
             date_source=source if published else "unknown",
             date_evidence=evidence if published else None,
             encoding=src.encoding,
         )
+
+
+_URL_DATE_RE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:/|-|$)")
+
+
+def _url_date(url: str) -> dt.date | None:
+    """ "https://site/2025/03/04/story" and "/2025-03-04-story" carry their date."""
+    match = _URL_DATE_RE.search(url)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+
+
+def _url_site(url: str | None) -> str | None:
+    """The site's host name ("harbourgazette.com"), when nothing names the outlet."""
+    if not url:
+        return None
+    host = re.match(r"^[a-z][a-z0-9+.-]*://(?:www\.)?(?P<host>[^/:?#]+)", url, re.I)
+    return host["host"].lower() if host else None
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:
@@ -399,6 +454,8 @@ def _from_record(record: Any, encoding: str) -> _Source:
         raise _Skip("record has empty text")
     published: dt.date | None = None
     value = record.get("published")
+    if isinstance(value, str) and not value.strip():
+        value = None  # an empty field: the record is undated, not broken
     if value is not None:
         published = bp.parse_iso(value) if isinstance(value, str) else None
         if published is None:

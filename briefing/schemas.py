@@ -11,12 +11,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 DateSource = Literal["header", "dateline", "metadata", "inferred", "unknown"]
 Attribution = Literal["asserted", "reported", "alleged", "denied", "speculative", "planned"]
 ClaimType = Literal["event", "statement", "position", "plan", "assessment", "figure"]
 DatePrecision = Literal["day", "month", "year"]
+# How an event date was found: written out in the sentence ("on 3 March 2025"), resolved
+# from words relative to the publication date ("on Sunday"), or the publication date itself.
+EventDateSource = Literal["explicit", "relative", "publication"]
 
 
 class Record(BaseModel):
@@ -41,7 +44,10 @@ class Article(Record):
     segments: list[Segment]
     content_hash: str
     title: str | None = None
-    outlet: str | None = None
+    outlet: str | None = Field(default=None, description="the publishing site")
+    origin: str | None = Field(
+        default=None, description="the wire agency or outlet the article credits"
+    )
     url: str | None = None
     published: dt.date | None = None
     date_source: DateSource = "unknown"
@@ -80,6 +86,7 @@ class Claim(Record):
     claim_type: ClaimType = "event"
     event_date: dt.date | None = None
     date_precision: DatePrecision | None = None
+    event_date_source: EventDateSource | None = None
     evidence: list[Evidence] = Field(min_length=1)
     salience: float = Field(default=0.0, description="ranking weight; higher is more central")
 
@@ -110,6 +117,7 @@ class Finding(Record):
     speaker: str | None
     actors: list[str]
     event_date: dt.date | None
+    event_date_source: EventDateSource | None = None
     published: dt.date | None = Field(description="earliest publication date among its articles")
     independent_sources: int = Field(description="syndication groups that report it")
     salience: float
@@ -135,8 +143,10 @@ class BriefSource(Record):
     path: str
     title: str | None
     outlet: str | None
+    origin: str | None = None
     published: dt.date | None
     date_source: DateSource
+    date_evidence: str | None = None
     syndication_group: int
     cited: bool
     in_period: bool = Field(
@@ -155,6 +165,7 @@ class BriefCitation(Record):
 class BriefItem(Record):
     text: str
     event_date: dt.date | None
+    event_date_source: EventDateSource | None = None
     date_label: str = Field(description="how the date is shown: event, published or undated")
     finding_ids: list[str] = Field(min_length=1)
     actor: str | None = Field(default=None, description="whose position, in positions sections")

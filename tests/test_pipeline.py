@@ -232,6 +232,11 @@ def test_second_run_comes_from_the_store(
         assert {row["article_id"] for row in store.claim_rows()} == {
             a.article_id for a in load_corpus(seeds_copy).articles
         }
-        assert store.applied_migrations() == ["m001_initial", "m002_llm_cache", "m003_reviews"]
+        assert store.applied_migrations() == [
+            "m001_initial",
+            "m002_llm_cache",
+            "m003_reviews",
+            "m004_derived_claims",
+        ]
     finally:
         store.close()
