@@ -9,8 +9,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from briefing.schemas import DatePrecision
+from briefing.schemas import DatePrecision, EventDateSource
 
 _WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
 _MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
@@ -41,6 +42,26 @@ _FUTURE_RE = re.compile(
     re.I,
 )
 _RELATIVE_RE = re.compile(r"(?<!USA )\b(yesterday|today|tomorrow)\b(?! show| programme)", re.I)
+# A date right after these words names a period's edge, a deadline, another event or a
+# plan's day, not the day the sentence's own event happened: "since the 7 October
+# attack", "the January 20 inauguration", "postponed to 15 February", "by March 1".
+_ANCHOR_BEFORE_RE = re.compile(
+    r"\b(?:since|until|till|from|by|before|after|ahead\s+of|anniversary\s+of|the|this|that"
+    r"|for|to|scheduled\s+for|set\s+for|slated\s+for|due(?:\s+on)?|deadline(?:\s+of)?"
+    r"|postponed\s+(?:to|until)|delayed\s+(?:to|until)|moved\s+to|between|and|through)"
+    r"\s*(?:the\s+)?$",
+    re.I,
+)
+# How far before a date a future cue ("will", "is due to") still governs it.
+FUTURE_CUE_WINDOW = 60
+
+
+@dataclass(frozen=True)
+class EventDate:
+    date: dt.date
+    precision: DatePrecision
+    source: EventDateSource  # explicit (written out with its year) or relative
+    text: str  # the words it was read from
 
 
 def parse_iso_date(text: str) -> dt.date | None:
@@ -53,46 +74,88 @@ def parse_iso_date(text: str) -> dt.date | None:
 def resolve_event_date(
     sentence: str, published: dt.date | None, *, future: bool = False
 ) -> tuple[dt.date | None, DatePrecision | None]:
-    """The first date the sentence names, or (None, None).
+    """(date, precision) of `event_date`, or (None, None)."""
+    found = event_date(sentence, published, future=future)
+    return (found.date, found.precision) if found else (None, None)
+
+
+def event_date(
+    sentence: str, published: dt.date | None, *, future: bool = False
+) -> EventDate | None:
+    """The date of the sentence's own event, or None when it names none it can trust.
 
     A weekday or a month-day without a year is resolved against the publication date:
     the nearest such day before it for past events, after it for planned ones (named by
-    the caller, or by the sentence's own words: "will", "is scheduled to", "agreed to meet").
+    the caller, or by a future cue shortly before the date: "will", "is due to"). Dates
+    that anchor something else ("since the 7 October attack", "postponed to 15 February")
+    are passed over, and a past event is never dated after its article.
     """
-    future = future or bool(_FUTURE_RE.search(sentence))
-    match = _ISO_RE.search(sentence)
-    if match:
+    for match in _ISO_RE.finditer(sentence):
+        if _is_anchor(sentence, match):
+            continue
         found = parse_iso_date(match.group(0))
-        if found:
-            return found, "day"
+        if found and _possible(found, published, _is_future(sentence, match, future)):
+            return EventDate(found, "day", "explicit", match.group(0))
     for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
         for match in pattern.finditer(sentence):
-            if _is_modal_may(match):
+            if _is_modal_may(match) or _is_anchor(sentence, match):
                 continue
-            found = _month_day(match, published, future)
-            if found:
-                return found, "day"
-    match = next((m for m in _MONTH_YEAR_RE.finditer(sentence) if not _is_modal_may(m)), None)
-    if match:
-        return dt.date(int(match.group("year")), _MONTHS[match.group("month").lower()], 1), "month"
+            ahead = _is_future(sentence, match, future)
+            found = _month_day(match, published, ahead)
+            if found and _possible(found, published, ahead):
+                kind: EventDateSource = "explicit" if match.group("year") else "relative"
+                return EventDate(found, "day", kind, match.group(0))
+    for match in _MONTH_YEAR_RE.finditer(sentence):
+        if _is_modal_may(match) or _is_anchor(sentence, match):
+            continue
+        month = dt.date(int(match.group("year")), _MONTHS[match.group("month").lower()], 1)
+        if _possible(month, published, _is_future(sentence, match, future)):
+            return EventDate(month, "month", "explicit", match.group(0))
     if published is None:
-        return None, None
-    match = _RELATIVE_RE.search(sentence)
-    if match:
-        return published + dt.timedelta(days=_RELATIVE_DAYS[match.group(1).lower()]), "day"
-    match = _WEEKDAY_RE.search(sentence)
-    if match:
-        modifier = (match.group("last") or "").strip().lower()
-        weekday = _WEEKDAYS[match.group("weekday").lower()]
-        if modifier == "last":
-            # "last Thursday" in a Thursday article is a week ago, not the same day.
-            days_back = (published.weekday() - weekday - 1) % 7 + 1
-            return published - dt.timedelta(days=days_back), "day"
-        if modifier == "next":
-            days_ahead = (weekday - published.weekday() - 1) % 7 + 1
-            return published + dt.timedelta(days=days_ahead), "day"
-        return _nearest_weekday(published, weekday, ahead=future), "day"
-    return None, None
+        return None
+    relative = _RELATIVE_RE.search(sentence)
+    if relative:
+        days = _RELATIVE_DAYS[relative.group(1).lower()]
+        return EventDate(published + dt.timedelta(days=days), "day", "relative", relative.group(0))
+    for match in _WEEKDAY_RE.finditer(sentence):
+        if _is_anchor(sentence, match) and not match.group("last"):
+            continue
+        return EventDate(
+            _weekday(match, published, _is_future(sentence, match, future)),
+            "day",
+            "relative",
+            match.group(0),
+        )
+    return None
+
+
+def _is_future(sentence: str, match: re.Match[str], future: bool) -> bool:
+    """The caller says the claim is a plan, or a future cue stands shortly before the date."""
+    before = sentence[max(0, match.start() - FUTURE_CUE_WINDOW) : match.start()]
+    return future or bool(_FUTURE_RE.search(before))
+
+
+def _is_anchor(sentence: str, match: re.Match[str]) -> bool:
+    before = sentence[max(0, match.start() - 30) : match.start()]
+    return bool(_ANCHOR_BEFORE_RE.search(before))
+
+
+def _possible(found: dt.date, published: dt.date | None, future: bool) -> bool:
+    """A past event is not dated after its report (a day's grace for time zones)."""
+    return future or published is None or found <= published + dt.timedelta(days=1)
+
+
+def _weekday(match: re.Match[str], published: dt.date, future: bool) -> dt.date:
+    modifier = (match.group("last") or "").strip().lower()
+    weekday = _WEEKDAYS[match.group("weekday").lower()]
+    if modifier == "last":
+        # "last Thursday" in a Thursday article is a week ago, not the same day.
+        days_back = (published.weekday() - weekday - 1) % 7 + 1
+        return published - dt.timedelta(days=days_back)
+    if modifier == "next":
+        days_ahead = (weekday - published.weekday() - 1) % 7 + 1
+        return published + dt.timedelta(days=days_ahead)
+    return _nearest_weekday(published, weekday, ahead=future)
 
 
 def _is_modal_may(match: re.Match[str]) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from briefing.dates import parse_iso_date, resolve_event_date
+from briefing.dates import event_date, parse_iso_date, resolve_event_date
 
 THURSDAY = dt.date(2025, 3, 6)  # a Thursday
 D = dt.date
@@ -168,3 +168,52 @@ def test_resolution_does_not_depend_on_today() -> None:
 def test_numbers_and_words_that_are_not_dates(sentence: str, expected: str | None) -> None:
     found, _ = resolve_event_date(sentence, dt.date(2025, 3, 10))
     assert (found.isoformat() if found else None) == expected
+
+
+APRIL_8 = dt.date(2025, 4, 8)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "expected", "source"),
+    [
+        # Another event's date in the sentence does not date the statement.
+        (
+            "Hamas said on Saturday it had kept every term since the 7 October attack.",
+            D(2025, 1, 27),
+            D(2025, 1, 25),
+            "relative",
+        ),
+        (
+            "Officials recalled the January 20 inauguration when they spoke.",
+            D(2025, 2, 3),
+            None,
+            None,
+        ),
+        # A postponement is dated by its announcement, not by the day it moved the vote to.
+        (
+            "The cabinet vote was postponed to 15 February, the office said on Monday.",
+            D(2025, 2, 11),
+            D(2025, 2, 10),
+            "relative",
+        ),
+        ("The vote, scheduled for March 20, was delayed.", D(2025, 3, 10), None, None),
+        # A death "on Sunday" in a Tuesday article is two days before, even with "will" later.
+        (
+            "A child died on Sunday, and officials will review the case next month.",
+            APRIL_8,
+            D(2025, 4, 6),
+            "relative",
+        ),
+        ("Officials will meet on Sunday.", APRIL_8, D(2025, 4, 13), "relative"),
+        # A past event is never after its article: no date rather than a wrong one.
+        ("The ceasefire collapsed on 12 April 2025.", APRIL_8, None, None),
+        ("The ceasefire collapsed on 2 April 2025.", APRIL_8, D(2025, 4, 2), "explicit"),
+        ("The strike on March 30 killed four.", APRIL_8, D(2025, 3, 30), "relative"),
+    ],
+)
+def test_event_dates_are_the_statements_own(
+    sentence: str, published: dt.date, expected: dt.date | None, source: str | None
+) -> None:
+    found = event_date(sentence, published)
+    assert (found.date if found else None) == expected
+    assert (found.source if found else None) == source

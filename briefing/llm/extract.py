@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from briefing.dates import parse_iso_date, resolve_event_date
+from briefing.dates import event_date, parse_iso_date
 from briefing.grounding import GroundingFailure, ground_claim, ground_quote, normalise
 from briefing.ids import claim_id
 from briefing.llm.calls import StructuredCalls
@@ -28,6 +28,7 @@ from briefing.schemas import (
     Claim,
     ClaimType,
     DatePrecision,
+    EventDateSource,
     Evidence,
 )
 
@@ -231,7 +232,7 @@ def _unique_claims(
         key = normalise(draft.statement).text.lower()
         if key in claims:
             continue
-        event_date, precision = _event_date(draft, published)
+        when, precision, when_source = _event_date(draft, published, article)
         claims[key] = Claim(
             claim_id=claim_id(article.article_id, draft.statement),
             article_id=article.article_id,
@@ -241,8 +242,9 @@ def _unique_claims(
             reporting_chain=list(dict.fromkeys(draft.reporting_chain)),
             attribution=draft.attribution,
             claim_type=draft.claim_type,
-            event_date=event_date,
+            event_date=when,
             date_precision=precision,
+            event_date_source=when_source,
             evidence=evidence,
             salience=float(len(accepted) - len(claims)),  # the model lists the main news first
         )
@@ -250,14 +252,18 @@ def _unique_claims(
 
 
 def _event_date(
-    draft: QuotedClaim, published: dt.date | None
-) -> tuple[dt.date | None, DatePrecision | None]:
-    """Code resolves the article's own date words where it can; the model's date otherwise."""
-    if draft.event_date_text:
-        resolved, precision = resolve_event_date(
-            draft.event_date_text, published, future=draft.attribution == "planned"
-        )
-        if resolved is not None:
-            return resolved, precision
+    draft: QuotedClaim, published: dt.date | None, article: Article
+) -> tuple[dt.date | None, DatePrecision | None, EventDateSource | None]:
+    """Code reads the date from the article's own words; the model's date stands only when
+    its date words are in the article and code cannot read them (a wrong date is worse
+    than none)."""
+    words = draft.event_date_text
+    if not words or normalise(words).text.lower() not in normalise(article.text).text.lower():
+        return None, None, None
+    found = event_date(words, published, future=draft.attribution == "planned")
+    if found is not None:
+        return found.date, found.precision, found.source
     parsed = parse_iso_date(draft.event_date) if draft.event_date else None
-    return (parsed, draft.date_precision or "day") if parsed else (None, None)
+    if parsed is None or (published and parsed > published and draft.attribution != "planned"):
+        return None, None, None
+    return parsed, draft.date_precision or "day", "explicit"
