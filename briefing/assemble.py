@@ -178,6 +178,8 @@ def assemble_brief(
                             start=evidence.start,
                             end=evidence.end,
                             verified=verify_evidence(evidence, article.raw_text),
+                            speaker=claim.speaker,
+                            reporting_chain=claim.reporting_chain,
                         )
                     )
             lead = planned.findings[0]

@@ -191,6 +191,10 @@ class CitationRow(Record):
     start: int
     end: int
     verified: bool
+    speaker: str | None = Field(default=None, description="who said or did it")
+    reporting_chain: list[str] = Field(
+        default_factory=list, description="the outlet, then each source it cites"
+    )
 
 
 class RejectedClaim(Record):
