@@ -236,8 +236,9 @@ def is_foreign_furniture(line: str) -> bool:
 # A photo credit closing a caption: "(credit: Name/Agency)", "Name Surname/AP",
 # "Photo: Reuters", "(Photo by Name/Agency)", "Getty Images".
 _CAPTION_CREDIT_RE = re.compile(
-    r"(?:\((?:photo|image|picture|credit|foto)s?(?:\s+credit)?(?:\s*:|\s+by\b)[^()]{1,80}\)"
-    r"|\b(?:photo|image|picture)s?(?:\s+credit)?\s*:\s*[^.]{1,60}"
+    r"(?:\((?i:photo|image|picture|credit|foto)s?(?i:\s+credit)?(?:\s*:|\s+(?i:by)\b)[^()]{1,80}\)"
+    r"|\b(?i:photo|image|picture)s?(?i:\s+credit)?\s*:\s*[^.]{1,60}"
+    r"|\b(?i:photo(?:graph)?|picture)s?\s+(?i:by)\s+[A-Z][^.]{1,60}"
     r"|\b[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3}\s*/\s*[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}"
     r"|\bGetty Images|\bShutterstock|\bAlamy)\s*[.)]?\s*$",
 )

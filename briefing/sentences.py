@@ -95,6 +95,29 @@ def _is_wrong_split(previous: str, following: str) -> bool:
     )
 
 
+_SENTENCE_OR_CLAUSE_END = re.compile(r"[.!?:;\"”’)\]]\s*$")
+# A text is hard-wrapped when this many lines end mid-sentence at about one width.
+MIN_WRAPPED_LINES = 3
+
+
+def _wrap_fill(text: str, lines: list[tuple[int, int]]) -> int | None:
+    """The length from which a line counts as filled to a hard-wrapped text's width, or
+    None when the text is not hard-wrapped (its lines are paragraphs)."""
+    open_lengths = sorted(
+        end - start
+        for start, end in lines
+        if not _SENTENCE_OR_CLAUSE_END.search(text[start:end]) and end - start >= 40
+    )
+    if len(open_lengths) < MIN_WRAPPED_LINES:
+        return None
+    width = open_lengths[int(len(open_lengths) * 0.9)]
+    # Wrapped lines cluster just under the width; paragraphs would spread far past it.
+    close = [n for n in open_lengths if width - 25 <= n <= width]
+    if width > 160 or len(close) < MIN_WRAPPED_LINES:
+        return None
+    return width - 25
+
+
 def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     """Lines, except that a hard-wrapped line continues into the next one.
 
@@ -103,6 +126,7 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     A line ending with a comma or a word such as "the" was wrapped whatever follows.
     """
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
+    fill = _wrap_fill(text, lines)
     start: int | None = None
     for index, (line_start, line_end) in enumerate(lines):
         if start is None:
@@ -111,10 +135,13 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
         line = text[line_start:line_end]
         wrapped = (
             following is not None
-            and not re.search(r"[.!?:;\"”’)\]]\s*$", line)
+            and not _SENTENCE_OR_CLAUSE_END.search(line)
             and (
                 text[following[0] : following[0] + 1].islower()
                 or bool(_WRAPPED_ENDING.search(line))
+                # In a hard-wrapped text a line filled to the width was cut, whatever
+                # the next line opens with ("...voters backed\nPresident Reyes, ...").
+                or (fill is not None and len(line.rstrip()) >= fill)
             )
             and "\n\n" not in text[line_end : following[0]].replace("\r", "")
         )
