@@ -1,0 +1,134 @@
+"""Reading a scraped page: the date it prints, who published it and whom it credits, its
+title, and the furniture (captions, credits, bylines, widgets) kept out of the text.
+
+The pages here are written for these tests in the shapes real pages take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from briefing.corpus import clean_text, load_corpus
+from briefing.sentences import split_sentences
+
+BODY = (
+    "Ferry crews in the port of Saltmarch stopped work on Monday after talks on night-shift"
+    " pay broke down, the crews' union said in a statement.\n"
+    "The harbour authority said two ferries had been cancelled and more could follow.\n"
+)
+
+
+def _article(tmp_path: Path, text: str, name: str = "page.txt") -> object:
+    corpus = tmp_path / "c"
+    corpus.mkdir(exist_ok=True)
+    (corpus / name).write_text(text, encoding="utf-8")
+    loaded = load_corpus(corpus)
+    assert not loaded.skipped, loaded.skipped
+    return loaded.articles[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Published : Mar 2, 2025", dt.date(2025, 3, 2)),
+        ("18 March 2025, 05:19 | Updated: 19 March 2025, 09:40", dt.date(2025, 3, 18)),
+        ("Posted/updated on: February 17, 2025", dt.date(2025, 2, 17)),
+        ("[March 05, 2025]", dt.date(2025, 3, 5)),
+        ("By Wendel Okafor | March 3, 2025 at 4:12 p.m. EST", dt.date(2025, 3, 3)),
+        ("Tuesday, 4 March 2025 10:02 GMT+1", dt.date(2025, 3, 4)),
+        # Only the update is printed: the page stays undated rather than misdated.
+        ("Updated: March 3, 2025", None),
+        ("Last updated 3 March 2025", None),
+    ],
+)
+def test_a_printed_date_dates_the_page(tmp_path: Path, line: str, expected: dt.date | None) -> None:
+    article = _article(tmp_path, f"Saltmarch ferry crews walk out over pay\n{line}\n{BODY}")
+    assert article.published == expected  # type: ignore[attr-defined]
+    if expected is not None:
+        assert article.date_source == "dateline"  # type: ignore[attr-defined]
+        assert line in article.date_evidence  # type: ignore[attr-defined]
+        assert line not in article.text  # type: ignore[attr-defined]
+
+
+def test_a_date_in_the_body_does_not_date_the_page(tmp_path: Path) -> None:
+    text = f"Saltmarch ferry crews walk out over pay\n{BODY}The dispute began on January 9, 2025.\n"
+    assert _article(tmp_path, text).published is None  # type: ignore[attr-defined]
+
+
+def test_a_records_url_dates_it_and_an_empty_published_is_undated(tmp_path: Path) -> None:
+    records = [
+        {
+            "title": "Ferry crews walk out",
+            "url": "https://news.example/2025/03/04/ferries",
+            "text": BODY,
+        },
+        {
+            "title": "Ferry crews return",
+            "url": "https://news.example/ferries",
+            "published": "",
+            "text": BODY.replace("Monday", "Friday"),
+        },
+    ]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    loaded = load_corpus(corpus)
+    assert not loaded.skipped
+    first, second = loaded.articles
+    assert (first.published, first.date_source) == (dt.date(2025, 3, 4), "metadata")
+    assert second.published is None and second.date_source == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("page", "outlet", "origin"),
+    [
+        (f"Ferry crews walk out\nSALTMARCH, March 3, 2025 (Reuters) - {BODY}", None, "Reuters"),
+        (f"Ferry crews walk out\nBy THE ASSOCIATED PRESS\n{BODY}", None, "The Associated Press"),
+        (f"Ferry crews walk out\n{BODY}With files from Reuters\n", None, "Reuters"),
+        (
+            f"Ferry crews walk out\n{BODY}© 2025 The Saltmarch Courier. All rights reserved.\n",
+            "The Saltmarch Courier",
+            None,
+        ),
+        (f"Ferry crews walk out\nBy Wendel Okafor\n{BODY}", None, None),  # a person, not an origin
+    ],
+)
+def test_outlet_and_origin_are_kept_apart(
+    tmp_path: Path, page: str, outlet: str | None, origin: str | None
+) -> None:
+    article = _article(tmp_path, page)
+    assert (article.outlet, article.origin) == (outlet, origin)  # type: ignore[attr-defined]
+
+
+def test_furniture_stays_out_of_the_text_and_the_title(tmp_path: Path) -> None:
+    page = (
+        "Search\n"
+        "Home | World | Business | Sport\n"
+        "Saltmarch ferry crews walk out over pay\n"
+        "Send this page to someone via email\n"
+        "By Wendel Okafor\n"
+        "Passengers wait at the ferry terminal in Saltmarch. (credit: Ilse Brandt/Reuters)\n"
+        f"{BODY}"
+        "Wendel Okafor is a correspondent covering transport for the Courier.\n"
+    )
+    text, _, info = clean_text(page)
+    assert info.title == "Saltmarch ferry crews walk out over pay"
+    for furniture in ("Search", "Home |", "Send this page", "Wendel Okafor", "Ilse Brandt"):
+        assert furniture not in text
+    assert "Ferry crews in the port of Saltmarch stopped work on Monday" in text
+    assert info.byline == "Wendel Okafor"
+
+
+def test_a_hard_wrapped_sentence_is_one_sentence_across_a_name(tmp_path: Path) -> None:
+    wrapped = (
+        "In the district where voters overwhelmingly backed\n"
+        "Governor Ana Reyes, a second outbreak has begun: health officials\n"
+        "counted 41 cases on Tuesday, up from 12 a week earlier, and said\n"
+        "that schools would stay open for now.\n"
+    )
+    sentences = [s.text for s in split_sentences(wrapped)]
+    assert len(sentences) == 1 and sentences[0].startswith("In the district")
