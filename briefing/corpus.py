@@ -121,7 +121,7 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
         else:
             kept.append(line)
 
-    title = _title(kept, dropped)
+    title = _title(raw, kept, dropped)
     body = kept[1:] if title is not None and kept[0].key.endswith(title) else kept
     date, credited, evidence = bp.parse_dateline(body[0].text) if body else (None, None, None)
     text, segments = _assemble(raw, kept)
@@ -151,7 +151,7 @@ def _agency(byline: str | None) -> str | None:
     return None
 
 
-def _title(kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str | None:
+def _title(raw: str, kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str | None:
     """The headline: a leading '# ' line, or a first line that does not read as a sentence.
 
     Scrapers sometimes glue a section label onto the headline ("NewsUS backs ...") and then
@@ -173,6 +173,17 @@ def _title(kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str | None:
     if first.heading:
         return bp.HEADING_PREFIX_RE.sub("", first.key)
     if len(first.key) < 200 and not _SENTENCE_END_RE.search(first.key):
+        following = kept[1] if len(kept) > 1 else None
+        if (
+            following is not None
+            and following.text[:1].islower()
+            and len(_BREAK_RE.findall(raw, first.end, following.start)) == 1
+            and len(first.key) + len(following.key) < 200
+        ):
+            # A headline wrapped onto a second line: one title, and not a body line.
+            dropped.append(("title", following.text))
+            del kept[1]
+            return f"{first.key} {following.key}"
         return first.key
     return None
 

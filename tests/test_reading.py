@@ -132,3 +132,15 @@ def test_a_hard_wrapped_sentence_is_one_sentence_across_a_name(tmp_path: Path) -
     )
     sentences = [s.text for s in split_sentences(wrapped)]
     assert len(sentences) == 1 and sentences[0].startswith("In the district")
+
+
+def test_a_wrapped_headline_is_one_title() -> None:
+    page = (
+        "Ferry crews in Saltmarch walk out over\nnight-shift pay and cancelled rest days\n\n" + BODY
+    )
+    text, _, info = clean_text(page)
+    assert (
+        info.title
+        == "Ferry crews in Saltmarch walk out over night-shift pay and cancelled rest days"
+    )
+    assert "night-shift pay and cancelled rest days" not in text
