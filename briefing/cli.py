@@ -1,10 +1,18 @@
-"""The command line: parse, call the library, print. The only module that knows about the terminal."""
+"""The command line: parse, call the library, print. The only module that knows about the terminal.
+
+Flags are named here: typer checks choices (enums) and ranges and names the flag in its
+message, and the few checks typer cannot make (a comma list, a finite cost, a source
+number) raise `typer.BadParameter` naming theirs. Library errors name settings fields.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import sys
 import traceback
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,22 +23,230 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from briefing import config
-from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError
+from briefing import __version__, config
+from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError, CorpusError
 from briefing.pipeline import generate as generate_brief
-from briefing.render import citation_table_rows, citations_csv, citations_markdown
+from briefing.render import (
+    citation_table_rows,
+    citations_csv,
+    citations_json,
+    citations_markdown,
+    citations_tsv,
+)
 from briefing.review import load_brief, recheck_citations, record_decision, review_status
-from briefing.schedule import schedule_text
+from briefing.schedule import parse_time, schedule_text
 from briefing.weekly import generate_weekly
+
+ENVIRONMENT_HELP = f"""Environment:
+
+OPENAI_API_KEY: use the LLM (OpenAI). OPENAI_BASE_URL or BRIEFING_BASE_URL: an OpenAI-compatible server (Ollama, vLLM, llama.cpp).
+
+BRIEFING_MODEL, BRIEFING_MODE: defaults for --model and --mode. BRIEFING_LEXICON: more lexicon files, separated by "{os.pathsep}".
+
+BRIEFING_HOME: the store (default: .briefing/ beside the corpus folder). BRIEFING_DEBUG=1: show the traceback of an error.
+
+Exit codes: 0 done, 1 failed, 2 usage or configuration error."""
 
 app = typer.Typer(
     name="briefing",
     help="Turn a folder of news articles into a dated situation brief with verbatim citations.",
-    no_args_is_help=True,
-    add_completion=False,
+    epilog=ENVIRONMENT_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _example(*lines: str) -> str:
+    """A command's help epilog: its Example block, shown after the options."""
+    return "Example:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
+class Extractor(StrEnum):
+    auto = "auto"
+    llm = "llm"
+    offline = "offline"
+
+
+class Mode(StrEnum):
+    tools = "tools"
+    json_schema = "json_schema"
+    json = "json"
+    md_json = "md_json"
+
+
+class Undated(StrEnum):
+    include = "include"
+    exclude = "exclude"
+
+
+class CitationFormat(StrEnum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+class Day(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+def _choices(values: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(repr(value) for value in values)
+
+
+def _check_formats(value: str) -> str:
+    """--format is a comma list, which typer cannot check as a choice: check it here."""
+    parts = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [part for part in parts if part not in config.SUPPORTED_FORMATS]
+    if not parts:
+        raise typer.BadParameter(f"give one or more of {_choices(config.SUPPORTED_FORMATS)}")
+    if unknown:
+        raise typer.BadParameter(
+            f"{unknown[0]!r} is not one of {_choices(config.SUPPORTED_FORMATS)}"
+            " (a comma-separated list, e.g. md,json,html)"
+        )
+    return ",".join(dict.fromkeys(parts))
+
+
+def _complete_formats(incomplete: str) -> list[str]:
+    """Complete the last item of a comma list."""
+    done, _, last = incomplete.rpartition(",")
+    chosen = {part.strip() for part in done.split(",")}
+    prefix = f"{done}," if done else ""
+    return [
+        prefix + name
+        for name in config.SUPPORTED_FORMATS
+        if name.startswith(last) and name not in chosen
+    ]
+
+
+def _check_cost(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number of dollars")
+    return value
+
+
+def _check_time(value: str) -> str:
+    try:
+        parse_time(value)
+    except ConfigurationError:
+        raise typer.BadParameter(
+            f"{value!r} is not a time of day as HH:MM (00:00 to 23:59)"
+        ) from None
+    return value
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"briefing {__version__}")
+        raise typer.Exit()
+
+
+# Options that several commands share, defined once.
+CorpusOption = Annotated[Path, typer.Option(metavar="DIR", help="Folder of articles.")]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        metavar="md,json,html",
+        help="Comma-separated: md, json, html.",
+        callback=_check_formats,
+        autocompletion=_complete_formats,
+    ),
+]
+ExtractorOption = Annotated[
+    Extractor,
+    typer.Option(help="auto is llm when OPENAI_API_KEY or a base URL is set, else offline."),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="BRIEFING_MODEL",
+        show_envvar=True,
+        help=f"LLM model name (default: {config.DEFAULT_MODEL}).",
+    ),
+]
+ModeOption = Annotated[
+    Mode | None,
+    typer.Option(
+        envvar="BRIEFING_MODE",
+        show_envvar=True,
+        help="instructor mode (default: tools, for OpenAI; local servers usually want"
+        " json_schema, json or md_json).",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int, typer.Option(min=1, metavar="N", help="LLM calls in flight at once.")
+]
+MaxCallsOption = Annotated[
+    int | None,
+    typer.Option(min=0, metavar="N", help="Stop before making more than this many LLM calls."),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        metavar="USD",
+        callback=_check_cost,
+        help="Stop before the estimated LLM cost passes this many dollars.",
+    ),
+]
+LexiconOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lexicon",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="A lexicon file (names, aliases, parties, stance words) added to the packaged"
+        " one; repeat for more. BRIEFING_LEXICON adds more.",
+    ),
+]
+
+
+def _settings(
+    extractor: Extractor,
+    model: str | None,
+    mode: Mode | None,
+    concurrency: int,
+    max_calls: int | None,
+    max_cost: float | None,
+    lexicon: list[Path] | None,
+) -> config.Settings:
+    return config.Settings(
+        backend=extractor.value,
+        model=model,
+        mode=mode.value if mode is not None else None,
+        concurrency=concurrency,
+        max_calls=max_calls,
+        max_cost_usd=max_cost,
+        lexicon_files=tuple(lexicon or ()),
+    )
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    if ctx.invoked_subcommand is None:  # no command: the help, and success
+        text = ctx.get_help()  # rich prints it itself and returns ""
+        if text:
+            typer.echo(text)
 
 
 class ExtractionProgress:
@@ -75,50 +291,37 @@ def _date(option: str, value: str | None) -> dt.date | None:
         raise ConfigurationError(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
 
 
-@app.command()
+@app.command(epilog=_example("briefing generate --since 2025-02-01 --format md,json,html"))
 def generate(
-    since: Annotated[str, typer.Option(help="First publication date to include (YYYY-MM-DD).")],
+    since: Annotated[
+        str, typer.Option(metavar="YYYY-MM-DD", help="First publication date to include.")
+    ],
     until: Annotated[
-        str | None, typer.Option(help="Last publication date (default: the newest article's).")
-    ] = None,
-    corpus: Annotated[Path, typer.Option(help="Folder of articles.")] = config.DEFAULT_CORPUS,
-    out: Annotated[Path, typer.Option(help="Folder the brief is written to.")] = config.DEFAULT_OUT,
-    format: Annotated[str, typer.Option(help="Comma-separated: md, json, html.")] = "md,json",
-    extractor: Annotated[
-        str, typer.Option(help="auto (llm when an API is configured), llm or offline.")
-    ] = "auto",
-    model: Annotated[
-        str | None, typer.Option(help="Model name (default: BRIEFING_MODEL or gpt-4o-mini).")
-    ] = None,
-    undated: Annotated[str, typer.Option(help="include or exclude undated articles.")] = "include",
-    mode: Annotated[
         str | None,
-        typer.Option(help="instructor mode: tools (OpenAI), json_schema, json or md_json."),
+        typer.Option(
+            metavar="YYYY-MM-DD", help="Last publication date (default: the newest article's)."
+        ),
     ] = None,
-    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 8,
-    max_calls: Annotated[
-        int | None, typer.Option(help="Stop before making more than this many LLM calls.")
-    ] = None,
-    max_cost: Annotated[
-        float | None, typer.Option(help="Stop before the estimated cost passes this (USD).")
-    ] = None,
+    corpus: CorpusOption = config.DEFAULT_CORPUS,
+    out: Annotated[
+        Path, typer.Option(metavar="DIR", help="Folder the brief is written to.")
+    ] = config.DEFAULT_OUT,
+    format: FormatOption = "md,json",
+    extractor: ExtractorOption = Extractor.auto,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    undated: Annotated[
+        Undated, typer.Option(help="Include undated articles (flagged) or leave them out.")
+    ] = Undated.include,
+    concurrency: ConcurrencyOption = config.DEFAULT_CONCURRENCY,
+    max_calls: MaxCallsOption = None,
+    max_cost: MaxCostOption = None,
+    lexicon: LexiconOption = None,
 ) -> None:
-    """Write the brief for a period and print the paths of the files written.
-
-    Example:
-
-        briefing generate --since 2025-02-01 --format md,json,html
-    """
+    """Write the brief for a period and print the paths of the files written."""
     since_date = _date("--since", since)
     assert since_date is not None
-    settings = config.Settings(
-        backend=extractor,  # type: ignore[arg-type]  # checked by Settings
-        model=model,
-        mode=mode,
-        concurrency=concurrency,
-        max_calls=max_calls,
-        max_cost_usd=max_cost,
-    )
+    settings = _settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon)
     with ExtractionProgress(err) as progress:
         result = generate_brief(
             since_date,
@@ -127,7 +330,7 @@ def generate(
             out=out,
             formats=config.parse_formats(format),
             settings=settings,
-            undated=undated,
+            undated=undated.value,
             progress=progress.update,
         )
     for problem in result.warnings:
@@ -154,35 +357,106 @@ def generate(
         typer.echo(str(path))
 
 
-@app.command()
+def _citation_table(headers: list[str], cells: list[list[str]]) -> Table:
+    """The citation table for a terminal, readable at 80 columns.
+
+    Nine columns do not fit 80, so pairs share a cell (claim over finding, path over
+    outlet and date, verified over review); ids are never wrapped or cut, and long paths
+    and quotes fold.
+    """
+    at = {name: headers.index(name) for name in headers}
+
+    def pair(row: list[str], first: str, second: str, sep: str = "\n") -> Text:
+        return Text(row[at[first]] + sep + row[at[second]])
+
+    id_width = max(
+        (len(row[at[name]]) for row in cells for name in ("claim", "finding")), default=5
+    )
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("claim\nfinding", no_wrap=True, min_width=id_width)
+    table.add_column("source", overflow="fold", ratio=1, min_width=12)
+    table.add_column("quote", overflow="fold", ratio=2, min_width=16)
+    table.add_column("verified\nreview", no_wrap=True)
+    for row in cells:
+        source = (
+            row[at["source"]]
+            + "\n"
+            + " ".join(part for part in (row[at["outlet"]], row[at["date"]]) if part)
+        )
+        table.add_row(
+            Text(row[at["#"]]),
+            pair(row, "claim", "finding"),
+            Text(source),  # article text is data, not rich markup
+            Text(row[at["quote"]]),
+            pair(row, "verified", "review"),
+        )
+    return table
+
+
+@app.command(
+    epilog=_example(
+        "briefing citations briefs/brief-2025-02-01_2025-05-28.json --format csv",
+        "briefing citations briefs/2025-W22.json --unverified || echo 'a quote no longer verifies'",
+    )
+)
 def citations(
+    ctx: typer.Context,
     brief_file: Annotated[Path, typer.Argument(metavar="BRIEF.json", help="A brief's JSON file.")],
-    format: Annotated[str, typer.Option(help="table, md or csv.")] = "table",
+    format: Annotated[
+        CitationFormat,
+        typer.Option(
+            help="table (tab-separated when not printed to a terminal), md, csv, or json"
+            " (a list of rows with their verified flag and review decision)."
+        ),
+    ] = CitationFormat.table,
     unverified: Annotated[
-        bool, typer.Option("--unverified", help="Only rows that fail the check.")
+        bool,
+        typer.Option(
+            "--unverified",
+            help="Only rows that fail the check. Exits 1 if there is one, or if the corpus cannot"
+            " be found to check against, so a script can gate on it.",
+        ),
     ] = False,
-    source: Annotated[int | None, typer.Option(help="Only rows citing source [N].")] = None,
+    source: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Only rows citing source N.")
+    ] = None,
     rejected: Annotated[bool, typer.Option("--rejected", help="Only rejected claims.")] = False,
     pending: Annotated[
         bool, typer.Option("--pending", help="Only claims not yet reviewed.")
     ] = False,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            exists=True,
+            file_okay=False,
+            help="Where the articles are now, if the corpus folder moved since the brief was made.",
+        ),
+    ] = None,
 ) -> None:
-    """Print a brief's citation table, each quote checked again against its source file.
-
-    Example:
-
-        briefing citations briefs/brief-2025-02-01_2025-05-28.json --format csv
-    """
-    if format not in ("table", "md", "csv"):
-        raise ConfigurationError(f"--format must be table, md or csv, not {format!r}")
+    """Print a brief's citation table, each quote checked again against its source file."""
     brief = load_brief(brief_file)
-    rows, checked = recheck_citations(brief)
+    if source is not None:
+        numbers = sorted(s.id for s in brief.sources)
+        if source not in numbers:
+            within = f"{numbers[0]} to {numbers[-1]}" if numbers else "none: it has no sources"
+            raise typer.BadParameter(
+                f"no source {source} in {brief_file}; its sources are {within}",
+                ctx=ctx,
+                param_hint="'--source'",
+            )
+    rows, checked = recheck_citations(brief, corpus)
     if not checked:
+        where = f"corpus {brief.corpus} not found"
+        if unverified:  # a gate must not pass on quotes it could not check
+            raise CorpusError(f"{where}: cannot check the quotes again; give --corpus DIR")
         err.print(
-            f"warning: corpus {brief.corpus} not found; showing the verification recorded in the brief",
+            f"warning: {where}; showing the verification recorded in the brief"
+            " (give --corpus DIR if it moved)",
             markup=False,
         )
-    status = review_status(brief)
+    status = review_status(brief, corpus)
     if unverified:
         rows = [row for row in rows if not row.verified]
     if source is not None:
@@ -194,91 +468,107 @@ def citations(
     if pending:
         rows = [row for row in rows if row.claim_id not in status]
     decisions = {cid: review.decision for cid, review in status.items()}
-    if format == "csv":
+    if format is CitationFormat.json:
+        typer.echo(citations_json(rows, decisions), nl=False)
+    elif format is CitationFormat.csv:
         typer.echo(citations_csv(rows, decisions), nl=False)
-    elif format == "md":
+    elif format is CitationFormat.md:
         typer.echo(citations_markdown(rows, decisions))
     else:
-        headers, cells = citation_table_rows(rows, decisions)
-        table = Table(*headers, show_lines=True)
-        for row in cells:
-            table.add_row(*(Text(cell) for cell in row))  # quotes are data, not rich markup
         out = Console(highlight=False)
-        if not out.is_terminal:
-            out.width = 200  # piped to a file or a pager: do not squeeze quotes into 80 columns
-        out.print(table)
+        if out.is_terminal:
+            out.print(_citation_table(*citation_table_rows(rows, decisions)))
+        else:  # a pipe or a file: one line per row, not a box drawing
+            typer.echo(citations_tsv(rows, decisions), nl=False)
+    if unverified and rows:
+        raise typer.Exit(EXIT_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog=_example(
+        "briefing weekly --since 2025-02-01",
+        "briefing weekly --week 2025-W22 --format md,json,html --log briefs/weekly.log",
+    )
+)
 def weekly(
     week: Annotated[
-        str | None, typer.Option(help="ISO week YYYY-Www (default: the last complete week).")
+        str | None,
+        typer.Option(metavar="YYYY-Www", help="ISO week (default: the last complete week)."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Backfill every week from this date that has articles.")
+        str | None,
+        typer.Option(
+            metavar="YYYY-MM-DD", help="Backfill every week from this date that has articles."
+        ),
     ] = None,
-    corpus: Annotated[Path, typer.Option(help="Folder of articles.")] = config.DEFAULT_CORPUS,
+    corpus: CorpusOption = config.DEFAULT_CORPUS,
     out: Annotated[
-        Path, typer.Option(help="Folder the briefs are written to.")
+        Path, typer.Option(metavar="DIR", help="Folder the briefs are written to.")
     ] = config.DEFAULT_OUT,
-    format: Annotated[str, typer.Option(help="Comma-separated: md, json, html.")] = "md,json",
-    extractor: Annotated[str, typer.Option(help="auto, llm or offline.")] = "auto",
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    log: Annotated[Path | None, typer.Option(help="Append what the run did to this file.")] = None,
+    format: FormatOption = "md,json",
+    extractor: ExtractorOption = Extractor.auto,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    concurrency: ConcurrencyOption = config.DEFAULT_CONCURRENCY,
+    max_calls: MaxCallsOption = None,
+    max_cost: MaxCostOption = None,
+    lexicon: LexiconOption = None,
+    log: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Append what the run did to this file.")
+    ] = None,
 ) -> None:
-    """Write one brief per ISO week (Monday to Sunday) as OUT/YYYY-Www.md and .json, each
-    with what changed since the week before. Safe under cron: no prompts, a lock per store.
+    """Write one brief per ISO week (Monday to Sunday), with what changed since the week before.
 
-    Example:
-
-        briefing weekly --since 2025-02-01
+    Files are OUT/YYYY-Www.md and .json. Safe under cron: no prompts, a lock per store.
     """
-    formats = config.parse_formats(format)
 
-    def note(line: str) -> None:
-        err.print(line, markup=False)
+    def record(line: str) -> None:
         if log is not None:
             stamp = dt.datetime.now().isoformat(timespec="seconds")
             with log.open("a", encoding="utf-8") as handle:
                 handle.write(f"{stamp} {line}\n")
 
+    def note(line: str) -> None:
+        err.print(line, markup=False)
+        record(line)
+
     try:
         outcomes = generate_weekly(
             corpus=corpus,
             out=out,
-            formats=formats,
-            settings=config.Settings(backend=extractor, model=model),  # type: ignore[arg-type]
+            formats=config.parse_formats(format),
+            settings=_settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon),
             week=week,
             since=_date("--since", since),
             log=note,
         )
     except BriefingError as error:
-        note(f"failed: {error}")
+        record(f"failed: {error}")  # main() prints it, once
+        raise
+    except Exception as error:
+        record(f"failed: unexpected error: {type(error).__name__}: {error}")
         raise
     for outcome in outcomes:
         for path in outcome.paths:
             typer.echo(str(path))
 
 
-@app.command()
+@app.command(epilog=_example("briefing schedule --day mon --time 07:00"))
 def schedule(
-    day: Annotated[str, typer.Option(help="Day of the week: mon ... sun.")] = "mon",
-    time: Annotated[str, typer.Option(help="Time of day, HH:MM.")] = "07:00",
-    corpus: Annotated[Path, typer.Option(help="Folder of articles.")] = config.DEFAULT_CORPUS,
+    day: Annotated[Day, typer.Option(help="Day of the week.")] = Day.mon,
+    time: Annotated[
+        str, typer.Option(metavar="HH:MM", callback=_check_time, help="Time of day.")
+    ] = "07:00",
+    corpus: CorpusOption = config.DEFAULT_CORPUS,
     out: Annotated[
-        Path, typer.Option(help="Folder the briefs are written to.")
+        Path, typer.Option(metavar="DIR", help="Folder the briefs are written to.")
     ] = config.DEFAULT_OUT,
 ) -> None:
-    """Print a crontab line and a systemd service and timer that run `briefing weekly`.
-
-    Example:
-
-        briefing schedule --day mon --time 07:00
-    """
-    typer.echo(schedule_text(day, time, corpus, out, Path.cwd()), nl=False)
+    """Print a crontab line and a systemd service and timer that run `briefing weekly`."""
+    typer.echo(schedule_text(day.value, time, corpus, out, Path.cwd()), nl=False)
 
 
-@app.command()
+@app.command(epilog=_example('briefing review 4b578c-e118c8 --reject --note "misattributed quote"'))
 def review(
     claim_id: Annotated[
         str, typer.Argument(metavar="CLAIM_ID", help="A claim id from the citation table.")
@@ -289,15 +579,10 @@ def review(
     ] = False,
     note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
     corpus: Annotated[
-        Path, typer.Option(help="Folder of articles (finds the store).")
+        Path, typer.Option(metavar="DIR", help="Folder of articles (finds the store).")
     ] = config.DEFAULT_CORPUS,
 ) -> None:
-    """Record an analyst's decision on a claim (who, when, note) in the store.
-
-    Example:
-
-        briefing review 4b578c-e118c8 --reject --note "misattributed quote"
-    """
+    """Record an analyst's decision on a claim (who, when, note) in the store."""
     if accept == reject:
         raise ConfigurationError("give exactly one of --accept or --reject")
     decision = record_decision(claim_id, "accepted" if accept else "rejected", note, corpus)
@@ -307,15 +592,18 @@ def review(
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one place turns errors into messages and exit codes."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode typer returns an Exit's code (and turns Ctrl-C into 130).
+        code = app(args=argv, prog_name="briefing", standalone_mode=False)
     except typer.Exit as done:
         return int(done.exit_code)
     except typer.Abort:
         err.print("briefing: interrupted; finished work is kept in the store", markup=False)
         return 130
-    except TyperException as error:  # usage errors: unknown option, missing value
-        message = error.format_message() if hasattr(error, "format_message") else str(error)
-        err.print(f"briefing: {message} (see briefing --help)", markup=False)
+    except TyperException as error:  # usage errors: unknown option, bad value, missing value
+        message = " ".join(error.format_message().split())  # one line, always
+        ctx = getattr(error, "ctx", None)
+        command = ctx.command_path if ctx is not None else "briefing"
+        err.print(f"briefing: {message} (see {command} --help)", markup=False)
         return EXIT_USAGE
     except BriefingError as error:
         if config.debug_enabled():
@@ -334,7 +622,9 @@ def main(argv: list[str] | None = None) -> int:
             markup=False,
         )
         return EXIT_FAILED
-    return 0
+    if code == 130:
+        err.print("briefing: interrupted; finished work is kept in the store", markup=False)
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

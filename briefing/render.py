@@ -1,4 +1,5 @@
-"""Rendering a Brief as Markdown, JSON, HTML, and its citation table as a table, Markdown or CSV.
+"""Rendering a Brief as Markdown, JSON, HTML, and its citation table as a table, Markdown,
+CSV, JSON or tab-separated text.
 
 Article text is untrusted: Markdown escapes the characters that would change the
 table or inject markup, and HTML goes through Jinja's autoescaping.
@@ -178,6 +179,27 @@ def citations_csv(rows: list[CitationRow], decisions: dict[str, str] | None = No
             ]
         )
     return buffer.getvalue()
+
+
+def citations_json(rows: list[CitationRow], decisions: dict[str, str] | None = None) -> str:
+    """A JSON list: each row with its `verified` flag and its `review` decision."""
+    listed = [
+        {**row.model_dump(mode="json"), "review": (decisions or {}).get(row.claim_id, "pending")}
+        for row in rows
+    ]
+    return json.dumps(listed, indent=2, ensure_ascii=False) + "\n"
+
+
+# Tab-separated text escapes what would break a row; a reader can undo it exactly.
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def citations_tsv(rows: list[CitationRow], decisions: dict[str, str] | None = None) -> str:
+    """The table's columns as tab-separated lines, for a pipe or a file rather than a terminal."""
+    headers, cells = citation_table_rows(rows, decisions)
+    lines = ["\t".join(headers)]
+    lines += ["\t".join(cell.translate(_TSV_ESCAPES) for cell in row) for row in cells]
+    return "\n".join(lines) + "\n"
 
 
 def citation_table_rows(

@@ -37,16 +37,24 @@ def load_brief(path: Path) -> Brief:
         raise BriefFileError(f"{path} is not a brief JSON file: {where}: {first['msg']}") from None
 
 
-def recheck_citations(brief: Brief) -> tuple[list[CitationRow], bool]:
-    """Rows with `verified` recomputed from the corpus files; False if the corpus is gone."""
+def recheck_citations(brief: Brief, corpus: Path | None = None) -> tuple[list[CitationRow], bool]:
+    """Rows with `verified` recomputed from the corpus files; False if the corpus is gone.
+
+    `corpus` is where the articles are now, when the folder was moved or copied since the
+    brief was made; files are matched by their path inside the folder, not its name.
+    """
     try:
-        corpus = load_corpus(Path(brief.corpus))
+        loaded = load_corpus(corpus if corpus is not None else Path(brief.corpus))
     except CorpusError:
         return brief.citations, False
-    raw_by_path = {article.path: article.raw_text for article in corpus.articles}
+
+    def inside_corpus(path: str) -> str:  # a source path without the corpus folder's name
+        return path.split("/", 1)[-1]
+
+    raw_by_path = {inside_corpus(article.path): article.raw_text for article in loaded.articles}
     rows = []
     for row in brief.citations:
-        raw = raw_by_path.get(row.path)
+        raw = raw_by_path.get(inside_corpus(row.path))
         evidence = Evidence(quote=row.quote, start=row.start, end=row.end)
         verified = raw is not None and verify_evidence(evidence, raw)
         rows.append(row.model_copy(update={"verified": verified}))
@@ -78,9 +86,10 @@ def record_decision(claim_id: str, decision: str, note: str | None, corpus: Path
 ReviewFilter = Literal["all", "rejected", "pending"]
 
 
-def review_status(brief: Brief) -> dict[str, Review]:
-    """The latest decision on each claim of the brief, from the store beside its corpus."""
-    home = config.store_home(Path(brief.corpus))
+def review_status(brief: Brief, corpus: Path | None = None) -> dict[str, Review]:
+    """The latest decision on each claim of the brief, from the store beside its corpus
+    (or beside `corpus`, where the articles are now)."""
+    home = config.store_home(corpus if corpus is not None else Path(brief.corpus))
     if not (home / DB_FILENAME).exists():
         return {}
     store = Store.open(home)
