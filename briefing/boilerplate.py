@@ -277,7 +277,18 @@ _WITH_FILES_RE = re.compile(
 )
 # A credit line that only names the agency: "— AP", "- Reuters", "(AFP)".
 _AGENCY_LINE_RE = re.compile(r"^[-–—(]\s*(?P<who>[A-Z][\w.&'’]*(?: [A-Z][\w.&'’]*){0,3})\)?\s*$")
-_NAVIGATION_RE = re.compile(r"^(?:[\w&'’-]+(?: [\w&'’-]+)?\s*[|»›/·•]\s*){2,}[\w&'’ -]+$")
+_NAVIGATION_RE = re.compile(
+    r"^(?:[\w&'’-]+(?: [\w&'’-]+){0,2}\s*[|»›>/·•]\s*){2,}[\w&'’ -]+$"
+    # menu items set apart by runs of spaces: "News  Provinces  Health  Sport"
+    r"|^(?:[\w&'’-]+(?: [\w&'’-]+)?(?:\s{2,}|\t+)){1,}[\w&'’-]+(?: [\w&'’-]+)?$"
+)
+_COOKIE_RE = re.compile(
+    r"\bcookies?\b.{0,200}\b(?:accept|agree|consent|privacy|settings|policy|preferences)\b", re.I
+)
+# A wire desk's note on what a new version changed: "(Adds union comment, figures)".
+_UPDATE_NOTE_RE = re.compile(
+    r"^\((?:adds|updates|recasts|changes|corrects|rewrites|refiles|fixes)\b[^()]*\)$", re.I
+)
 
 
 def is_caption(line: str) -> bool:
@@ -311,6 +322,14 @@ def is_widget(line: str) -> bool:
 
 def is_navigation(line: str) -> bool:
     return len(line) < SHORT_LINE and bool(_NAVIGATION_RE.match(line))
+
+
+def is_cookie_notice(line: str) -> bool:
+    return len(line) < 400 and bool(_COOKIE_RE.search(line))
+
+
+def is_update_note(line: str) -> bool:
+    return len(line) < 2 * SHORT_LINE and bool(_UPDATE_NOTE_RE.match(line))
 
 
 def reporting_credit(line: str) -> str | None:
@@ -420,6 +439,8 @@ def drop_rule(
         ("caption", is_caption),
         ("author bio", is_author_bio),
         ("widget", is_widget),
+        ("cookie notice", is_cookie_notice),
+        ("update note", is_update_note),
     )
     for rule, check in checks:
         if check(text):
@@ -455,10 +476,12 @@ _DATE = (
 )
 # "KYIV, Feb. 3, 2025 (Reuters) -", "March 4, 2025 —", "2025-03-04 —", "(MENAFN) ..."
 _DATE_UNNAMED = re.sub(r"\?P<\w+>", "", _DATE)  # for a lookahead: group names must be unique
+# A day without its year ("KESSIN, March 3 (Reuters) -") credits an origin but dates nothing.
+_DAY_NO_YEAR = r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?)"
 _DATELINE_RE = re.compile(
     # the place must be followed by a date or "(Outlet)", else it is just the sentence's start
-    rf"^(?:(?P<place>[A-Z][A-Za-z.'\u2019 -]{{1,40}}?),?\s+(?={_DATE_UNNAMED}|\())?"
-    rf"(?:(?P<date>{_DATE})\s*)?"
+    rf"^(?:(?P<place>[A-Z][A-Za-z.'\u2019 -]{{1,40}}?),?\s+(?={_DATE_UNNAMED}|{_DAY_NO_YEAR}\s*\(|\())?"
+    rf"(?:(?P<date>{_DATE})\s*|{_DAY_NO_YEAR}\s*(?=\())?"
     r"(?:\((?P<outlet>[A-Z][A-Za-z0-9 .&'\u2019-]{1,40})\)\s*)?(?P<dash>[-\u2014\u2013:]\s)?"
 )
 

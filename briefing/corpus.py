@@ -53,6 +53,7 @@ class CleanInfo:
     title: str | None = None
     outlet: str | None = None  # named by a dropped disclaimer ("MENAFN provides ...")
     copyright_holder: str | None = None  # "© 2025 The Harbour Gazette"
+    masthead: str | None = None  # the site's name printed above the headline
     origin: str | None = None  # credited: "(Reuters)" dateline, agency byline, "— AP"
     header_line: str | None = None  # the scraper's " date YYYY-MM-DD NNN" line, verbatim
     header_date: str | None = None  # its date, as written (not yet validated)
@@ -121,8 +122,8 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
         else:
             kept.append(line)
 
-    title = _title(raw, kept, dropped)
-    body = kept[1:] if title is not None and kept[0].key.endswith(title) else kept
+    title, masthead = _title(raw, kept, dropped)
+    body = kept[1:] if title is not None and kept else kept
     date, credited, evidence = bp.parse_dateline(body[0].text) if body else (None, None, None)
     text, segments = _assemble(raw, kept)
     origin = credited or _agency(info.get("byline")) or info.get("credited")
@@ -131,6 +132,7 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
         dateline_date=date,
         dateline_evidence=evidence,
         origin=origin,
+        masthead=masthead,
         dropped=tuple(dropped),
         **info,
     )
@@ -151,14 +153,25 @@ def _agency(byline: str | None) -> str | None:
     return None
 
 
-def _title(raw: str, kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str | None:
-    """The headline: a leading '# ' line, or a first line that does not read as a sentence.
+_SENTENCE_LIKE_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
+# "UPDATE 2-", "REFILE-", "EXCLUSIVE-": wire desks' labels in front of a headline.
+_WIRE_LABEL_RE = re.compile(r"^(?:UPDATE\s*\d*|REFILE|CORRECTED|EXCLUSIVE|RPT)\s*-\s*")
+# A headline has at least this many words; a masthead or a section label has fewer.
+MIN_TITLE_WORDS = 5
+
+
+def _title(
+    raw: str, kept: list[bp.Line], dropped: list[tuple[str, str]]
+) -> tuple[str | None, str | None]:
+    """(headline, masthead): a leading '# ' line, or the first line of headline shape above
+    the body; short lines above it (the site's name, a section label) are furniture, and
+    the first of them names the site.
 
     Scrapers sometimes glue a section label onto the headline ("NewsUS backs ...") and then
     print the headline again; the clean repeat wins and the glued line is dropped.
     """
     if not kept:
-        return None
+        return None, None
     first = kept[0]
     if (
         len(kept) > 1
@@ -169,23 +182,51 @@ def _title(raw: str, kept: list[bp.Line], dropped: list[tuple[str, str]]) -> str
     ):
         dropped.append(("glued title", first.text))
         del kept[0]
-        first = kept[0]
-    if first.heading:
-        return bp.HEADING_PREFIX_RE.sub("", first.key)
-    if len(first.key) < 200 and not _SENTENCE_END_RE.search(first.key):
-        following = kept[1] if len(kept) > 1 else None
-        if (
-            following is not None
-            and following.text[:1].islower()
-            and len(_BREAK_RE.findall(raw, first.end, following.start)) == 1
-            and len(first.key) + len(following.key) < 200
-        ):
-            # A headline wrapped onto a second line: one title, and not a body line.
-            dropped.append(("title", following.text))
-            del kept[1]
-            return f"{first.key} {following.key}"
-        return first.key
-    return None
+    if kept[0].heading:
+        return bp.HEADING_PREFIX_RE.sub("", kept[0].key), None
+    body = next((i for i, line in enumerate(kept) if _reads_as_body(line)), len(kept))
+    pick = next((i for i in range(body) if _headline_shaped(kept[i])), None)
+    if pick is None:
+        pick = 0 if body > 0 and _headline_shaped(kept[0], MIN_WORDS_FALLBACK) else None
+    if pick is None:
+        return None, None
+    masthead = None
+    for line in kept[:pick]:
+        dropped.append(("masthead", line.text))
+        if masthead is None and len(line.key.split()) <= 5 and not line.key.endswith(":"):
+            masthead = line.key.title() if line.key.isupper() else line.key
+    del kept[:pick]
+    title = _WIRE_LABEL_RE.sub("", kept[0].key)
+    following = kept[1] if len(kept) > 1 else None
+    if (
+        following is not None
+        and following.text[:1].islower()
+        and len(_BREAK_RE.findall(raw, kept[0].end, following.start)) == 1
+        and len(title) + len(following.key) < 200
+    ):
+        # A headline wrapped onto a second line: one title, and not a body line.
+        dropped.append(("title", following.text))
+        del kept[1]
+        title = f"{title} {following.key}"
+    return title, masthead
+
+
+MIN_WORDS_FALLBACK = 2
+
+
+def _reads_as_body(line: bp.Line) -> bool:
+    return len(line.key.split()) >= 8 and bool(_SENTENCE_LIKE_RE.search(line.key))
+
+
+def _headline_shaped(line: bp.Line, min_words: int = MIN_TITLE_WORDS) -> bool:
+    """Words enough, not a sentence, not shouted (mastheads and section labels are)."""
+    key = line.key
+    return (
+        len(key) < 200
+        and len(key.split()) >= min_words
+        and not _SENTENCE_END_RE.search(key)
+        and not key.isupper()
+    )
 
 
 def _assemble(raw: str, kept: list[bp.Line]) -> tuple[str, list[Segment]]:
@@ -375,7 +416,7 @@ class _Loader:
             segments=segments,
             content_hash=article_id,
             title=src.title or info.title,
-            outlet=src.outlet or info.outlet or info.copyright_holder or _url_site(src.url),
+            outlet=_outlet(src, info),
             origin=info.origin,
             url=src.url,
             published=published,
@@ -399,12 +440,29 @@ def _url_date(url: str) -> dt.date | None:
         return None
 
 
+def _outlet(src: _Source, info: CleanInfo) -> str | None:
+    """The publishing site: the page's metadata, a disclaimer, a copyright line, the
+    masthead, the URL's host. A copyright or masthead that names the credited agency
+    ("© 2025 The Associated Press" under a reprint) says who wrote it, not who published."""
+    if src.outlet or info.outlet:
+        return src.outlet or info.outlet
+    origin = (info.origin or "").lower()
+    for name in (info.copyright_holder, info.masthead):
+        if name and not (origin and (origin in name.lower() or name.lower() in origin)):
+            return name
+    return _url_site(src.url)
+
+
 def _url_site(url: str | None) -> str | None:
-    """The site's host name ("harbourgazette.com"), when nothing names the outlet."""
+    """The site named by its host ("news.harbourgazette.com" -> "Harbourgazette")."""
     if not url:
         return None
     host = re.match(r"^[a-z][a-z0-9+.-]*://(?:www\.)?(?P<host>[^/:?#]+)", url, re.I)
-    return host["host"].lower() if host else None
+    if not host:
+        return None
+    labels = host["host"].lower().split(".")
+    name = labels[-2] if len(labels) >= 2 else labels[0]
+    return name.capitalize() if name else None
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:
