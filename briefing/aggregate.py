@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from briefing.gazetteer import canonical_outlet, is_outlet, known_actors
 from briefing.grounding import negations_in, normalise, numbers_in
 from briefing.ids import finding_id
+from briefing.lexicon import active, canonical_outlet
 from briefing.relations import Relation, stance
 from briefing.schemas import Article, Claim, Finding
 
@@ -72,7 +72,7 @@ def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
     cited = [
         canonical_outlet(link)
         for link in claim.reporting_chain
-        if is_outlet(link) and canonical_outlet(link) != publisher
+        if active().is_outlet(link) and canonical_outlet(link) != publisher
     ]
     return f"outlet:{cited[-1]}" if cited else f"group:{groups.group_of[article.article_id]}"
 
@@ -134,7 +134,7 @@ def same_claim(a: str, b: str) -> bool:
     """
     if sorted(numbers_in(a)) != sorted(numbers_in(b)) or negations_in(a) != negations_in(b):
         return False
-    if stance(a) != stance(b) or set(known_actors(a)) != set(known_actors(b)):
+    if stance(a) != stance(b) or set(active().known_actors(a)) != set(active().known_actors(b)):
         return False
     words_a, words_b = set(_words(a)) - _STOPWORDS, set(_words(b)) - _STOPWORDS
     if len(words_a ^ words_b) > max(2, len(words_a | words_b) // 8):

@@ -219,7 +219,7 @@ def is_foreign_furniture(line: str) -> bool:
     """A short line in another language (e.g. a Slovak comment form) inside an English page.
 
     A line qualifies only if a good share of its words carry non-ASCII letters and it has
-    almost no English function words, so "Sweden's minister Pål Jonson said" survives.
+    almost no English function words, so "Norway's minister Åse Dahl said" survives.
     """
     if len(line) >= SHORT_LINE:
         return False

@@ -1,8 +1,9 @@
 """Source discrepancies: two sources that describe one person's role incompatibly.
 
-"former U.S. President Donald Trump" in one article and "President Donald Trump" in
-another cannot both be right on the same day; the brief shows both, cited, and lets
-the reader judge. Computed by code in both backends.
+"former President Jane Roe" in one article and "President Jane Roe" in another cannot
+both be right on the same day; the brief shows both, cited, and lets the reader judge.
+Computed by code in both backends. The people are those the articles themselves name
+with a role (lexicon.find_people), and the lexicon's; no list of people is assumed.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 from briefing.assemble import PlannedItem
-from briefing.gazetteer import PEOPLE
 from briefing.grounding import GroundingFailure, ground_quote
 from briefing.ids import claim_id, finding_id
+from briefing.lexicon import Entity, active, find_people
 from briefing.schemas import Article, Claim, Evidence, Finding
 from briefing.sentences import split_sentences
 
@@ -25,7 +26,7 @@ _ROLE_WORDS = re.compile(
 @dataclass(frozen=True)
 class RoleMention:
     article: Article
-    phrase: str  # e.g. "UK opposition leader Sir Keir Starmer", verbatim from the article
+    phrase: str  # e.g. "UK opposition leader Sir Jane Roe", verbatim from the article
     evidence: Evidence  # the sentence that carries it
 
 
@@ -40,8 +41,10 @@ class Discrepancy:
 ROLE_WINDOW = 60
 
 
-def role_mentions(person: str, article: Article) -> list[RoleMention]:
-    """Where the article names the person with a role in front: "former U.S. President Donald Trump".
+def role_mentions(
+    person: str, article: Article, spellings: tuple[str, ...] = ()
+) -> list[RoleMention]:
+    """Where the article names the person with a role in front: "former U.S. President Jane Roe".
 
     Finds the name first (a plain search), then reads the few words before it: a pattern
     that starts with the words would be tried at every position of a 10 MB article.
@@ -50,7 +53,7 @@ def role_mentions(person: str, article: Article) -> list[RoleMention]:
     text = article.text
     names = re.compile(
         r"(?<!\w)(?:"
-        + "|".join(map(re.escape, sorted(PEOPLE[person], key=len, reverse=True)))
+        + "|".join(map(re.escape, sorted({person, *spellings}, key=len, reverse=True)))
         + r")(?!\w)"
     )
     for match in names.finditer(text):
@@ -130,8 +133,10 @@ def _incompatible(first: str, second: str) -> bool:
 def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
     """People whose role two sources state incompatibly (former vs in office, opposition vs PM)."""
     found = []
-    for person in PEOPLE:
-        mentions = [m for article in articles for m in role_mentions(person, article)]
+    for person in people_in(articles):
+        mentions = [
+            m for article in articles for m in role_mentions(person.name, article, person.spellings)
+        ]
         for i, first in enumerate(mentions):
             pair = next(
                 (
@@ -143,9 +148,19 @@ def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
                 None,
             )
             if pair is not None:
-                found.append(Discrepancy(person, first, pair))
+                found.append(Discrepancy(person.name, first, pair))
                 break
     return found
+
+
+def people_in(articles: list[Article]) -> list[Entity]:
+    """The lexicon's people and those the articles name, in order of first mention."""
+    lexicon = active()
+    people = {e.name: e for e in lexicon.entities.values() if e.kind == "person"}
+    for article in articles:
+        for person in find_people(article.text, lexicon):
+            people.setdefault(person.name, person)
+    return list(people.values())
 
 
 def discrepancy_items(discrepancies: list[Discrepancy]) -> list[PlannedItem]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefing import config
+from briefing import config, lexicon
 from briefing.aggregate import group_syndicated, merge_findings
 from briefing.assemble import DISCREPANCIES, BriefContext, PlannedSection, assemble_brief
 from briefing.backend import Backend, make_backend
@@ -256,6 +256,7 @@ async def abuild_brief(
     backend made here is closed here.
     """
     settings = settings or config.Settings()
+    lexicon.use(lexicon.load_lexicon(settings.lexicon_files))
     loaded = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
     articles, period, excluded = select_period(loaded.articles, since, until, undated)
     if not articles:

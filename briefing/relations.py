@@ -1,55 +1,81 @@
 """How findings relate: the vocabulary both backends share.
 
-Candidate pairs come from an index on actors (findings that concern the same state,
-person or organisation), so the number of pairs grows with what overlaps, not with
-the square of the findings. Each backend judges the pairs its own way (offline by
+Candidate pairs come from an index on parties (findings that concern the same state,
+person or organisation, an institution or a person counted with the state it speaks
+for), so the number of pairs grows with what overlaps, not with the square of the
+findings. Who speaks for whom comes from the lexicon and from the findings themselves
+(`parties_of`); the stance words are the lexicon's. Each backend judges the pairs its own way (offline by
 opposite stances, see offline/relate.py; llm by asking the model, llm/relate.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from briefing.gazetteer import known_actors
 from briefing.grounding import negations_in, numbers_in
+from briefing.lexicon import Entity, Lexicon, active, find_labels, find_people
 from briefing.schemas import Finding
 
 RelationKind = Literal["same", "conflict", "differing_estimate", "later_update", "unrelated"]
 # More pairs than this are not worth a model's attention (or the prompt's budget).
 MAX_CANDIDATE_PAIRS = 100
-# Actors too broad to make two statements comparable on their own.
-_BROAD_ACTORS = frozenset({"Ukraine", "Europe"})
-# Spellings of one party, for comparing stances.
-_SAME_PARTY = {
-    "Kremlin": "Russia",
-    "Vladimir Putin": "Russia",
-    "Donald Trump": "United States",
-    "Keir Starmer": "United Kingdom",
-    "Emmanuel Macron": "France",
-}
+# A party named in more than this share of the findings (when there are at least
+# MIN_FINDINGS_FOR_SETTING) is where the story happens, not a side in it: too broad to
+# make two statements comparable, like the lexicon's broad_actors.
+SETTING_SHARE = 0.4
+MIN_FINDINGS_FOR_SETTING = 8
 
 SUBJECT_WORDS = 7
 _COMMON_STEMS = frozenset(
-    "that with from have this they their which would could been will were said says also "
-    "ukrai russi unite state europ".split()
+    "that with from have this they their which would could been will were said says also".split()
 )
 _LEADING_CLAUSE = re.compile(
     r"^(?:(?:Despite|Following|After|Before|While|Although|As|In|On|With|Amid|According to)\b[^,]{0,100}"
     r"|However|Meanwhile|Still|Nevertheless|Instead|Previously|Earlier|At the same time),\s+"
 )
-_POSITIVE = re.compile(
-    r"\b(?:support\w*|willing\w*|ready|readiness|accept\w*|agree\w*|backs?|backing|proceed\w*|"
-    r"continu\w*|committ\w*|pledg\w*|maintains?)\b",
-    re.I,
-)
-_NEGATIVE = re.compile(
-    r"\b(?:declin\w*|refus\w*|reject\w*|abandon\w*|oppos\w*|dismiss\w*|unacceptable|"
-    r"unworkable|preposterous|warn\w*|condemn\w*)\b",
-    re.I,
-)
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who speaks for which side in one set of findings: the lexicon with the people the
+    findings name, and the actors too broad to compare statements by."""
+
+    lexicon: Lexicon
+    broad: frozenset[str]
+
+    def party(self, actor: str) -> str:
+        return self.lexicon.party(actor)
+
+    def of(self, actors: Iterable[str]) -> set[str]:
+        return {self.party(a) for a in actors} - self.broad
+
+
+def parties_of(findings: Sequence[Finding], lexicon: Lexicon | None = None) -> Parties:
+    """The people the findings name (their affiliation read from role phrases such as
+    "French President Jane Roe"), and the broad actors: the lexicon's and the setting's."""
+    lexicon = lexicon or active()
+    text = " ".join(f.statement for f in findings)
+    lexicon = lexicon.with_entities([*find_people(text, lexicon), *find_labels(text, lexicon)])
+    named = {a for f in findings for a in (*f.actors, f.speaker or "")}
+    lexicon = lexicon.with_entities(
+        Entity(
+            name, "person", (name.split()[-1],) if lexicon.kind(name.split()[-1]) is None else ()
+        )
+        for name in sorted(named)
+        if lexicon.kind(name) is None and lexicon.looks_like_name(name)
+    )
+    counts = Counter(p for f in findings for p in {lexicon.party(a) for a in f.actors})
+    setting = {
+        p
+        for p, n in counts.items()
+        if len(findings) >= MIN_FINDINGS_FOR_SETTING and n > SETTING_SHARE * len(findings)
+    }
+    return Parties(lexicon, lexicon.broad_actors | setting)
 
 
 @dataclass(frozen=True)
@@ -65,36 +91,41 @@ def main_clause(statement: str) -> str:
     return _LEADING_CLAUSE.sub("", statement)
 
 
-def stance(statement: str) -> int:
+def stance(statement: str, lexicon: Lexicon | None = None) -> int:
     """+1 for support or acceptance, -1 for refusal or abandonment, 0 for neither.
 
-    A negation flips a stance: "has not completely abandoned" is +1.
+    A negation flips a stance: "has not completely abandoned" is +1. Names are not
+    stances: a "Coalition of the Ready" (a lexicon entity, or a quoted label) is masked.
     """
-    statement = re.sub(r"coalition of the willing", "coalition", main_clause(statement), flags=re.I)
+    lexicon = lexicon or active()
+    statement = lexicon.without_names(main_clause(statement))
     total = 0
-    for pattern, sign in ((_POSITIVE, 1), (_NEGATIVE, -1)):
+    for pattern, sign in ((lexicon.positive_regex, 1), (lexicon.negative_regex, -1)):
         for match in pattern.finditer(statement):
             before = " ".join(statement[: match.start()].split()[-3:])
             total += -sign if negations_in(before) else sign
     return (total > 0) - (total < 0)
 
 
-def party(actor: str) -> str:
-    return _SAME_PARTY.get(actor, actor)
+def party(actor: str, parties: Parties | None = None) -> str:
+    return parties.party(actor) if parties else active().party(actor)
 
 
-def _parties(finding: Finding) -> set[str]:
-    named = set(finding.actors) | ({finding.speaker} if finding.speaker else set())
-    return {party(a) for a in named} - _BROAD_ACTORS
+def _parties(finding: Finding, parties: Parties) -> set[str]:
+    return parties.of([*finding.actors, *([finding.speaker] if finding.speaker else [])])
 
 
 def candidate_pairs(
-    findings: list[Finding], limit: int | None = MAX_CANDIDATE_PAIRS
+    findings: list[Finding],
+    limit: int | None = MAX_CANDIDATE_PAIRS,
+    parties: Parties | None = None,
 ) -> list[tuple[Finding, Finding]]:
     """Pairs of findings that concern a common party, most salient first."""
+    parties = parties or parties_of(findings)
+    lexicon = parties.lexicon
     by_party: dict[str, list[int]] = defaultdict(list)
     for index, finding in enumerate(findings):
-        for name in _parties(finding):
+        for name in _parties(finding, parties):
             by_party[name].append(index)
     seen: set[tuple[int, int]] = set()
     for members in by_party.values():
@@ -106,12 +137,12 @@ def candidate_pairs(
         # Pairs most likely to be related first: opposite stances of one subject (conflicts),
         # then a shared subject, then shared topic words, then salience.
         first, second = findings[pair[0]], findings[pair[1]]
-        opposite = stance(first.statement) * stance(second.statement) == -1
-        shared = share_subject(first, second)
+        opposite = stance(first.statement, lexicon) * stance(second.statement, lexicon) == -1
+        shared = share_subject(first, second, parties)
         return (
             not (opposite and shared),
             not shared,
-            -topic_overlap(first, second),
+            -topic_overlap(first, second, lexicon),
             -(first.salience + second.salience),
         )
 
@@ -119,14 +150,28 @@ def candidate_pairs(
     return [(findings[a], findings[b]) for a, b in pairs[:limit]]
 
 
-def _stems(statement: str) -> set[str]:
+@lru_cache(maxsize=8)
+def _place_stems(lexicon: Lexicon) -> frozenset[str]:
+    """Stems of the names of states and regions: places are parties, not topics."""
+    words = {
+        w
+        for e in lexicon.entities.values()
+        if e.kind in ("state", "region")
+        for spelling in e.all_spellings()
+        for w in re.findall(r"[a-z]{4,}", spelling.lower())
+    }
+    return frozenset(w[:5] for w in words)
+
+
+def _stems(statement: str, lexicon: Lexicon) -> set[str]:
     # Five-letter stems: "deployment" and "deployed", "offer" and "offering" meet.
     words = re.findall(r"[a-z]{4,}", statement.lower())
-    return {w[:5] for w in words} - _COMMON_STEMS
+    return {w[:5] for w in words} - _COMMON_STEMS - _place_stems(lexicon)
 
 
-def topic_overlap(first: Finding, second: Finding) -> int:
-    return len(_stems(first.statement) & _stems(second.statement))
+def topic_overlap(first: Finding, second: Finding, lexicon: Lexicon | None = None) -> int:
+    lexicon = lexicon or active()
+    return len(_stems(first.statement, lexicon) & _stems(second.statement, lexicon))
 
 
 def speaks_for_one_side(finding: Finding) -> bool:
@@ -136,12 +181,16 @@ def speaks_for_one_side(finding: Finding) -> bool:
     return finding.claim_type != "figure" or not numbers_in(finding.statement)
 
 
-def subject_parties(statement: str) -> set[str]:
+def subject_parties(statement: str, parties: Parties | None = None) -> set[str]:
     """Parties named where the sentence's subject stands: its first words."""
+    parties = parties or Parties(active(), active().broad_actors)
     head = " ".join(main_clause(statement).split()[:SUBJECT_WORDS])
-    return {party(a) for a in known_actors(head)} - _BROAD_ACTORS
+    return parties.of(parties.lexicon.known_actors(head))
 
 
-def share_subject(first: Finding, second: Finding) -> bool:
+def share_subject(first: Finding, second: Finding, parties: Parties | None = None) -> bool:
     """Both are about what the same party does, says or will do."""
-    return bool(subject_parties(first.statement) & subject_parties(second.statement))
+    parties = parties or parties_of([first, second])
+    return bool(
+        subject_parties(first.statement, parties) & subject_parties(second.statement, parties)
+    )

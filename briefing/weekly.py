@@ -18,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from briefing import config
+from briefing import config, lexicon
 from briefing.backend import make_backend
 from briefing.changes import add_what_changed
 from briefing.corpus import load_corpus
@@ -128,6 +128,7 @@ async def _write_weeks(
     today: dt.date,
     log: Callable[[str], None],
 ) -> list[WeekOutcome]:
+    lexicon.use(lexicon.load_lexicon(settings.lexicon_files))
     loaded = load_corpus(corpus)
     if since is not None:
         weeks = weeks_with_articles(

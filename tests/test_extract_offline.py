@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from briefing.corpus import clean_text, load_corpus
-from briefing.offline.extract import MAX_CLAIMS_PER_ARTICLE, OfflineExtractor
 from briefing.grounding import verify_evidence
+from briefing.offline.extract import MAX_CLAIMS_PER_ARTICLE, OfflineExtractor
 from briefing.schemas import Article, Claim
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -10,8 +10,8 @@ import pytest
 from briefing import generate
 from briefing.aggregate import group_syndicated, independent_origins, merge_findings
 from briefing.corpus import load_corpus
-from briefing.offline.extract import OfflineExtractor
 from briefing.discrepancies import source_discrepancies
+from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
 from briefing.relations import candidate_pairs, stance
 from briefing.schemas import Claim, Finding
@@ -30,7 +30,10 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
         ("The UK has not completely abandoned the proposal.", 1),
         ("Moscow declared it would not accept the involvement of NATO forces.", -1),
         ("Despite backing from European allies, the United States has declined a request.", -1),
-        ("The coalition of the willing met in Brussels on Thursday.", 0),
+        # A quoted label is a name, not a stance (an unquoted one needs a lexicon entry:
+        # see test_lexicon.py).
+        ("The “coalition of the willing” met in Brussels on Thursday.", 0),
+        ("Ministers met in what is dubbed the ‘coalition of the willing,’ on Friday.", 0),
     ],
 )
 def test_stance(statement: str, expected: int) -> None:

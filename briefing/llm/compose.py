@@ -23,8 +23,8 @@ from briefing.assemble import (
     PlannedItem,
     PlannedSection,
 )
-from briefing.gazetteer import known_actors
 from briefing.grounding import numbers_in
+from briefing.lexicon import active, find_people
 from briefing.llm.calls import StructuredCalls
 from briefing.llm.client import CallScope
 from briefing.prompts import COMPOSE_BRIEF, load_prompt
@@ -119,6 +119,9 @@ def unsupported(sentence: ComposedSentence, heading: str, claims: dict[str, Clai
     missing_numbers = set(numbers_in(sentence.text)) - set(numbers_in(source_text))
     if missing_numbers:
         return f"numbers not in the cited claims: {sorted(missing_numbers)}"
+    # People are known by the text, not by a list: "Jane Roe said" names Jane Roe.
+    lexicon = active()
+    known_actors = lexicon.with_entities(find_people(sentence.text, lexicon)).known_actors
     missing_names = (
         set(known_actors(sentence.text))
         - set(known_actors(source_text))

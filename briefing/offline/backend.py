@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from briefing import lexicon
 from briefing.aggregate import SyndicationGroups
 from briefing.assemble import BriefContext
 from briefing.backend import Composition, Related
@@ -20,8 +21,12 @@ class OfflineBackend:
     """Sentences picked and labelled by rules; conflicts by opposite stances; a templated brief."""
 
     info = ExtractorInfo(name="offline")
-    cache_version = RULES_VERSION
     concurrency = OFFLINE_CONCURRENCY
+
+    @property
+    def cache_version(self) -> str:
+        # The rules read the lexicon: another lexicon is other work.
+        return f"{RULES_VERSION}+{lexicon.active().fingerprint}"
 
     def __init__(self) -> None:
         self._extractor = OfflineExtractor()

@@ -15,7 +15,7 @@ from briefing.assemble import (
     PlannedSection,
     overview_line,
 )
-from briefing.gazetteer import is_person, is_state
+from briefing.lexicon import active
 from briefing.schemas import Finding
 
 _POSITION_TYPES = ("statement", "position")
@@ -75,7 +75,10 @@ def _position_holder(finding: Finding) -> str | None:
     if finding.claim_type not in _POSITION_TYPES:
         return None
     speaker = finding.speaker
-    return speaker if speaker and (is_person(speaker) or is_state(speaker)) else None
+    lexicon = active()
+    return (
+        speaker if speaker and (lexicon.is_person(speaker) or lexicon.is_state(speaker)) else None
+    )
 
 
 def brief_title(findings: list[Finding]) -> str:

@@ -3,22 +3,25 @@
 It needs no network and no model. Its evidence is the sentence itself, so every claim
 is grounded by construction; it picks the sentences that report something (an event,
 a statement, a position, a figure) and labels speaker, actors, reporting chain,
-attribution, type and event date with patterns and a small gazetteer.
+attribution, type and event date with patterns and the lexicon (lexicon.py): names of
+states and organisations, demonyms, title, stance and topic words come from its data,
+and people from the article itself (`find_people`), so the rules hold on any news.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from briefing.dates import resolve_event_date
-from briefing.gazetteer import TITLE_WORDS, is_person, is_state, known_actors, outlets_in
 from briefing.grounding import GroundedQuote, ground_quote, normalise
 from briefing.ids import claim_id
+from briefing.lexicon import Lexicon, active, find_labels, find_people
 from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType, Evidence
 from briefing.sentences import Sentence, split_sentences
 
 # Bump when the rules change, so that cached extractions are recomputed.
-RULES_VERSION = "offline-1"
+RULES_VERSION = "offline-2"
 # The brief is a brief: at most this many claims per article.
 MAX_CLAIMS_PER_ARTICLE = 10
 MIN_WORDS, MAX_WORDS = 8, 70
@@ -44,18 +47,9 @@ _CITING_RE = re.compile(r"\b(?:citing|which cited|cited) (?P<who>[^,.;]+?)(?=,|\
 _REPORTED_RE = re.compile(
     r"(?:as reported by|reported|wrote|noted|reports) (?:the )?(?P<q>[\"“]?)(?P<who>[A-Z][\w ]+?)(?P=q)(?=[\s,.])"
 )
-_SOURCE_PHRASES = re.compile(
-    r"\b(?:an? |the )?(?:unnamed|anonymous)(?: \w+)? (?:source|sources|official|officials|diplomat)s?\b"
-    r"|\b(?:an?|the) (?:French|British|US|U\.S\.|European|Russian|Ukrainian|defen[cs]e) "
-    r"(?:official|officials|diplomat|insider|source)\b|\bofficials\b|\bsources\b",
-    re.I,
-)
-_DOMAIN_TERMS = re.compile(
-    r"\b(troops?|forces?|ceasefire|peacekeep\w*|deploy\w*|security guarantees?|coalition|"
-    r"backstop|military|war|summit|support|guarantees?|mission|sanctions?|talks|agreement|"
-    r"attack\w*|escalat\w*|weapons|arms|militari[sz]ation)\b",
-    re.I,
-)
+# Who an unnamed source works for, besides a state or region ("a French official").
+_SOURCE_QUALIFIERS = r"defen[cs]e|senior|government|military|intelligence|western|security"
+_SOURCE_NOUNS = r"official|officials|diplomat|diplomats|insider|source|sources"
 # Background and framing rather than news: "The discussions come amid...", "aims to create".
 _BACKGROUND = re.compile(r"\b(?:amid|aims? to|intended to|includes?|comes? as|is part of)\b", re.I)
 _ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Such|They|He|She)\b")
@@ -72,6 +66,19 @@ _STOPWORDS = frozenset(
 _DATELINE_PREFIX = re.compile(r"^\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*")
 
 
+@lru_cache(maxsize=8)
+def _source_phrases(lexicon: Lexicon) -> re.Pattern[str]:
+    """ "an unnamed source", "a French official": the lexicon's demonyms name the side."""
+    demonyms = "|".join(re.escape(d) for d in lexicon.demonyms)
+    qualifiers = f"{demonyms}|{_SOURCE_QUALIFIERS}" if demonyms else _SOURCE_QUALIFIERS
+    return re.compile(
+        r"\b(?:an? |the )?(?:unnamed|anonymous)(?: \w+)? (?:source|sources|official|officials|"
+        rf"diplomat)s?\b|\b(?:an?|the) (?:{qualifiers}) (?:{_SOURCE_NOUNS})\b"
+        r"|\bofficials\b|\bsources\b",
+        re.I,
+    )
+
+
 def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.I) is not None
 
@@ -82,14 +89,20 @@ class OfflineExtractor:
     def extract(self, article: Article) -> ArticleExtraction:
         candidates = []
         # News leads with its news; a 10 MB dump is read as far as its first sentences.
-        for position, sentence in enumerate(split_sentences(article.text, MAX_SENTENCES_READ)):
-            claim = self._claim_from_sentence(article, sentence, position)
+        sentences = split_sentences(article.text, MAX_SENTENCES_READ)
+        read = article.text[: sentences[-1].end] if sentences else ""
+        # The people this article names, found in it ("Defence Minister Jane Roe", "Roe"),
+        # and the names it gives in quotes (a group "dubbed the ‘coalition of the ready’").
+        lexicon = active()
+        lexicon = lexicon.with_entities([*find_people(read, lexicon), *find_labels(read, lexicon)])
+        for position, sentence in enumerate(sentences):
+            claim = self._claim_from_sentence(article, sentence, position, lexicon)
             if claim is not None:
                 candidates.append(claim)
         best: list[Claim] = []
         picked_words: list[set[str]] = []
         for claim in sorted(candidates, key=lambda c: -c.salience):
-            words = content_words(claim.statement)
+            words = content_words(claim.statement, lexicon)
             if any(_overlap(words, other) > MAX_CONTENT_OVERLAP for other in picked_words):
                 continue
             best.append(claim)
@@ -100,7 +113,7 @@ class OfflineExtractor:
         return ArticleExtraction(article_id=article.article_id, extractor="offline", claims=best)
 
     def _claim_from_sentence(
-        self, article: Article, sentence: Sentence, position: int
+        self, article: Article, sentence: Sentence, position: int, lexicon: Lexicon
     ) -> Claim | None:
         text = sentence.text
         words = text.split()
@@ -113,20 +126,20 @@ class OfflineExtractor:
         quote = text[offset:]
         grounded = _sentence_evidence(article, sentence.start + offset, sentence.end, quote)
         statement = _statement_from(quote)
-        speaker, chain_sources = _speaker_and_sources(statement)
-        if speaker is None or not (is_person(speaker) or is_state(speaker)):
-            speaker = _subject_actor(statement) or speaker
+        speaker, chain_sources = _speaker_and_sources(statement, lexicon)
+        if speaker is None or not (lexicon.is_person(speaker) or lexicon.is_state(speaker)):
+            speaker = _subject_actor(statement, lexicon) or speaker
         outlet = article.outlet or (prefix.group("outlet") if prefix else None)
         chain = ([outlet] if outlet else []) + [s for s in chain_sources if s != outlet]
-        actors = known_actors(statement)
-        if speaker and speaker not in actors and is_person(speaker):
+        actors = lexicon.known_actors(statement)
+        if speaker and speaker not in actors and lexicon.is_person(speaker):
             actors.insert(0, speaker)
         attribution = _attribution(statement, chain_sources)
-        claim_type = _claim_type(statement, speaker, attribution)
+        claim_type = _claim_type(lexicon.without_names(statement), speaker, attribution)
         event_date, precision = resolve_event_date(
             statement, article.published, future=attribution == "planned"
         )
-        salience = _salience(statement, actors, speaker, position)
+        salience = _salience(statement, actors, speaker, position, lexicon)
         return Claim(
             claim_id=claim_id(article.article_id, statement),
             article_id=article.article_id,
@@ -152,11 +165,11 @@ def _sentence_evidence(article: Article, start: int, end: int, quote: str) -> Gr
     return ground_quote(quote, article, near=start)
 
 
-def content_words(text: str) -> set[str]:
+def content_words(text: str, lexicon: Lexicon | None = None) -> set[str]:
     """Lower-case words that carry meaning, with known actors folded to one spelling."""
     words = set(re.findall(r"[a-z][a-z'’-]{2,}", normalise(text).text.lower()))
     words -= _STOPWORDS
-    return words | {actor.lower() for actor in known_actors(text)}
+    return words | {actor.lower() for actor in (lexicon or active()).known_actors(text)}
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -169,7 +182,7 @@ def _statement_from(quote: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _speaker_and_sources(statement: str) -> tuple[str | None, list[str]]:
+def _speaker_and_sources(statement: str, lexicon: Lexicon) -> tuple[str | None, list[str]]:
     """Who said or did it, and the outlets and sources the sentence cites (outermost first)."""
     sources: list[str] = []
 
@@ -179,29 +192,33 @@ def _speaker_and_sources(statement: str) -> tuple[str | None, list[str]]:
         if name and name not in sources and len(name.split()) <= 8:
             sources.append(name)
 
-    for outlet in outlets_in(statement):
+    outlets = lexicon.outlets_in(statement)
+    for outlet in outlets:
         add(outlet)
     for pattern in (_ACCORDING_RE, _CITED_BY_RE, _CITING_RE, _REPORTED_RE):
         for match in pattern.finditer(statement):
             add(match.group("who"))
-    for match in _SOURCE_PHRASES.finditer(statement):
+    for match in _source_phrases(lexicon).finditer(statement):
         add(match.group(0))
     # Outlets first, then the people they cite: "The Times, citing anonymous sources".
-    sources.sort(key=lambda s: (s not in outlets_in(statement), statement.find(s)))
+    sources.sort(key=lambda s: (s not in outlets, statement.find(s)))
     sources = [s for s in sources if not any(s != o and s in o for o in sources)]
 
     speaker = None
     speech = _SPEECH_RE.search(statement)
     if speech:
-        subject = statement[: speech.start()]
-        subject = re.split(r",\s", subject)[0] if subject.count(",") else subject
-        people = [a for a in known_actors(subject) if is_person(a)]
+        whole = statement[: speech.start()]
+        subject = re.split(r",\s", whole)[0] if whole.count(",") else whole
+        people = [a for a in lexicon.known_actors(subject) if lexicon.is_person(a)]
+        if not people and lexicon.title_regex.search(subject):
+            # "Sweden’s Defence Minister, Jane Roe, said": the name is in the apposition.
+            people = [a for a in lexicon.known_actors(whole) if lexicon.kind(a) == "person"]
         if people:
             speaker = people[0]
         elif subject.strip():
-            speaker = _name_from_subject(subject)
+            speaker = _name_from_subject(subject, lexicon)
     if speaker is None:
-        people = [a for a in known_actors(statement) if is_person(a)]
+        people = [a for a in lexicon.known_actors(statement) if lexicon.is_person(a)]
         if people and re.search(
             rf"{re.escape(people[0].split()[-1])}\W+(?:has|had|who)?\s*\w+ed\b", statement
         ):
@@ -217,19 +234,19 @@ _LEADING_CLAUSE = re.compile(
 SUBJECT_WORDS = 6
 
 
-def _subject_actor(statement: str) -> str | None:
+def _subject_actor(statement: str, lexicon: Lexicon) -> str | None:
     """A person or state named where the sentence's subject stands (its first words)."""
     head = " ".join(_LEADING_CLAUSE.sub("", statement).split()[:SUBJECT_WORDS])
-    holders = [a for a in known_actors(head) if is_person(a) or is_state(a)]
+    holders = [a for a in lexicon.known_actors(head) if lexicon.is_person(a) or lexicon.is_state(a)]
     return holders[0] if holders else None
 
 
-def _name_from_subject(subject: str) -> str | None:
+def _name_from_subject(subject: str, lexicon: Lexicon) -> str | None:
     tokens = re.findall(r"[A-Z][\w'’.-]*|[a-z]+", subject)
-    capitalised = [t for t in tokens if t[:1].isupper() and t not in TITLE_WORDS]
+    capitalised = [t for t in tokens if t[:1].isupper() and lexicon.is_name_word(t)]
     if 2 <= len(capitalised) <= 4:
         return " ".join(capitalised)
-    actors = known_actors(subject)
+    actors = lexicon.known_actors(subject)
     if actors:
         return actors[0]
     words = subject.strip().split()
@@ -253,7 +270,7 @@ def _attribution(statement: str, sources: list[str]) -> Attribution:
 
 
 def _claim_type(statement: str, speaker: str | None, attribution: Attribution) -> ClaimType:
-    statement = re.sub(r"coalition of the willing", "coalition", statement, flags=re.I)
+    """The statement's type; names in it are already blanked (a name is not a position)."""
     if attribution == "planned":
         return "plan"
     if _COMMENTARY.search(statement):
@@ -271,9 +288,12 @@ def _claim_type(statement: str, speaker: str | None, attribution: Attribution) -
     return "event"
 
 
-def _salience(statement: str, actors: list[str], speaker: str | None, position: int) -> float:
+def _salience(
+    statement: str, actors: list[str], speaker: str | None, position: int, lexicon: Lexicon
+) -> float:
     score = 1.5 * min(len(actors), 3)
-    score += 1.0 * min(len(set(m.lower() for m in _DOMAIN_TERMS.findall(statement))), 3)
+    topics = {m.group(0).lower() for m in lexicon.topic_regex.finditer(statement)}
+    score += 1.0 * min(len(topics), 3)
     if speaker:
         score += 1.0
     if re.search(r"\d", statement):
