@@ -13,7 +13,7 @@ from briefing.corpus import load_corpus
 from briefing.discrepancies import source_discrepancies
 from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
-from briefing.relations import candidate_pairs, stance
+from briefing.relations import candidate_pairs, parties_of, stance
 from briefing.schemas import Claim, Finding
 from tests.test_aggregate import make_article, make_claim
 
@@ -49,9 +49,12 @@ def seed_findings() -> list[Finding]:
 
 def test_offline_conflicts_hold_the_seeds_disagreements(seed_findings: list[Finding]) -> None:
     by_id = {f.finding_id: f for f in seed_findings}
+    parties = parties_of(seed_findings)
     pairs = [
         (by_id[r.first].statement, by_id[r.second].statement)
-        for r in relate_offline(candidate_pairs(seed_findings, limit=None))
+        for r in relate_offline(
+            candidate_pairs(seed_findings, limit=None, parties=parties), parties
+        )
     ]
     joined = [" || ".join(p) for p in pairs]
     assert any(

@@ -10,7 +10,7 @@ from briefing.costs import Usage
 from briefing.offline.compose import brief_title, compose_offline
 from briefing.offline.extract import RULES_VERSION, OfflineExtractor
 from briefing.offline.relate import relate_offline
-from briefing.relations import candidate_pairs
+from briefing.relations import candidate_pairs, parties_of
 from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
 
 # Extraction is CPU work on the event loop: more at once would not finish sooner.
@@ -39,7 +39,9 @@ class OfflineBackend:
         self, findings: list[Finding], articles: dict[str, Article], groups: SyndicationGroups
     ) -> Related:
         by_id = {f.finding_id: f for f in findings}
-        relations = relate_offline(candidate_pairs(findings, limit=None))
+        # Parties (and which actors are too broad to compare on) come from every finding.
+        parties = parties_of(findings)
+        relations = relate_offline(candidate_pairs(findings, limit=None, parties=parties), parties)
         conflicts = [(by_id[r.first], by_id[r.second]) for r in relations if r.kind == "conflict"]
         return Related(findings, conflicts=conflicts)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from briefing.attribution import speaker_of
 from briefing.dates import resolve_event_date
 from briefing.grounding import GroundedQuote, ground_quote, normalise
 from briefing.ids import claim_id
@@ -95,10 +96,13 @@ class OfflineExtractor:
         # and the names it gives in quotes (a group "dubbed the ‘coalition of the ready’").
         lexicon = active()
         lexicon = lexicon.with_entities([*find_people(read, lexicon), *find_labels(read, lexicon)])
+        people_before: list[str] = []  # named so far, latest last: whom "she said" means
         for position, sentence in enumerate(sentences):
-            claim = self._claim_from_sentence(article, sentence, position, lexicon)
+            claim = self._claim_from_sentence(article, sentence, position, lexicon, people_before)
             if claim is not None:
                 candidates.append(claim)
+            named = [a for a in lexicon.known_actors(sentence.text) if lexicon.is_person(a)]
+            people_before.extend(a for a in named if not people_before or people_before[-1] != a)
         best: list[Claim] = []
         picked_words: list[set[str]] = []
         for claim in sorted(candidates, key=lambda c: -c.salience):
@@ -113,7 +117,12 @@ class OfflineExtractor:
         return ArticleExtraction(article_id=article.article_id, extractor="offline", claims=best)
 
     def _claim_from_sentence(
-        self, article: Article, sentence: Sentence, position: int, lexicon: Lexicon
+        self,
+        article: Article,
+        sentence: Sentence,
+        position: int,
+        lexicon: Lexicon,
+        people_before: list[str],
     ) -> Claim | None:
         text = sentence.text
         words = text.split()
@@ -126,9 +135,12 @@ class OfflineExtractor:
         quote = text[offset:]
         grounded = _sentence_evidence(article, sentence.start + offset, sentence.end, quote)
         statement = _statement_from(quote)
-        speaker, chain_sources = _speaker_and_sources(statement, lexicon)
-        if speaker is None or not (lexicon.is_person(speaker) or lexicon.is_state(speaker)):
-            speaker = _subject_actor(statement, lexicon) or speaker
+        _, chain_sources = _speaker_and_sources(statement, lexicon)
+        # Who speaks is the subject of the reporting verb; with none, the person or state
+        # the sentence opens with is who acted; else nobody but the outlet.
+        speaker = speaker_of(statement, lexicon, people_before) or _subject_actor(
+            statement, lexicon
+        )
         outlet = article.outlet or (prefix.group("outlet") if prefix else None)
         chain = ([outlet] if outlet else []) + [s for s in chain_sources if s != outlet]
         actors = lexicon.known_actors(statement)

@@ -1,0 +1,129 @@
+"""Who speaks in a sentence: the subject of its reporting verb, not any name in it.
+
+"Hamas said Israel had violated the truce" is Hamas's statement about Israel; "Cases
+rose to 146, the health department said on Monday" is the department's; '"The vaccine
+is free," she said' is the person the article last named. The reporter and the outlet
+are not the speaker. When the grammar gives no clear subject the answer is None: an
+unattributed sentence is the outlet's own report, and a guessed speaker is worse than
+none (it files one party's words under another's name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from briefing.lexicon import Lexicon
+
+# Verbs that report speech or a stated position, in the past and present.
+REPORTING_VERBS = (
+    "said|says|say|stated|states|told|tells|warned|warns|claimed|claims|noted|notes|added|adds"
+    "|insisted|insists|stressed|stresses|emphasi[sz]ed|reiterated|asked|announced|announces"
+    "|declared|declares|argued|argues|wrote|writes|confirmed|confirms|denied|denies|accused"
+    "|accuses|urged|urges|responded|replied|acknowledged|admitted|estimated|estimates"
+    "|reported|reports|predicted|explained|explains|maintained|maintains|countered"
+)
+_VERB = rf"(?:{REPORTING_VERBS})"
+# When, after the verb: "said on Monday", "said late on Tuesday", "told reporters".
+_AFTER_VERB = (
+    r"(?:\s+(?:on|late|early|last|this|in|at|from|to|reporters|journalists|the\s+\w+|a\s+\w+"
+    r"|an?\s+\w+|\w+day|yesterday|today|in\s+a\s+statement|\w+ly)){0,4}"
+)
+# '"...," she said.' / '"...," Jane Roe, the health chief, told a news conference.'
+_AFTER_QUOTE = re.compile(
+    rf"[\"”’]\s*,?\s*(?P<who>[^,;\"“”]{{1,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
+    rf"\s+{_VERB}\b"
+)
+# "..., the health department said on Monday." / "..., their union said."
+_TRAILING = re.compile(rf",\s*(?P<who>[^,;\"“”]{{1,80}}?)\s+{_VERB}\b[^;\"“”]{{0,160}}$")
+# "..., said the health department." / '..." said Jane Roe, the health chief.'
+_TRAILING_INVERTED = re.compile(
+    r"(?:,|[\"”’])\s*(?:said|says|added|adds|wrote|asked|noted)\s+(?P<who>[^,;\"“”]{2,80}?)"
+    r"\s*(?:,[^,]{0,80})?[.!]?$"
+)
+# "The union said ...", "Jane Roe, the health chief, said ...".
+_LEADING = re.compile(
+    rf"^(?P<who>[^,;\"“”]{{2,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
+    rf"(?:\s+(?:has|have|had|also|again|later|previously|repeatedly|publicly|on\s+\w+day))*"
+    rf"\s+{_VERB}\b"
+)
+_ACCORDING = re.compile(
+    r"\baccording to (?:a statement (?:by|from) |figures from |data from )?(?P<who>[^,;.\"“”]{2,80}?)"
+    r"(?=[,;.]|\s+(?:which|who|on|in)\b|$)",
+    re.I,
+)
+_LEADING_CLAUSE = re.compile(
+    r"^(?:(?:On|In|At|By|After|Before|Earlier|Later|Late|Meanwhile|However|Separately|Still"
+    r"|Speaking|Asked|Despite|Following|Last|This|Overnight)\b[^,]{0,60},\s+)+"
+)
+_PRONOUNS = {"he", "she", "him", "her"}
+_NOT_SPEAKERS = frozenset(
+    "it this that these those they we i you there which who what one some many most all"
+    " its their his her our".split()
+)
+# "the Gazette's calculations", "the ministry's figures": the owner speaks.
+_OWNED_SOURCE = re.compile(
+    r"^(?P<owner>.+?)['’]s\s+(?:own\s+)?(?:calculations?|count|tally|figures|data|estimates?"
+    r"|analysis|reporting|statement|survey|records?|review)$",
+    re.I,
+)
+_CONJUNCTION = re.compile(r"^(?:and|but|as|while|when|after|because|since|though|so)\s+", re.I)
+_SUBORDINATE = re.compile(r"\s+(?:as|while|when|after|because|since|though|where)\s+")
+_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
+MAX_SPEAKER_WORDS = 8
+
+
+def speaker_of(sentence: str, lexicon: Lexicon, people_before: Sequence[str] = ()) -> str | None:
+    """Who the sentence reports as speaking, or None. `people_before` are the people the
+    article named before this sentence, latest last: "she said" is the latest of them."""
+    text = " ".join(sentence.split())
+    body = _LEADING_CLAUSE.sub("", text)
+    candidates: list[str] = []
+    for pattern in (_AFTER_QUOTE, _LEADING, _TRAILING, _TRAILING_INVERTED):
+        match = pattern.match(body) if pattern is _LEADING else pattern.search(text)
+        if match:
+            apposition = match.groupdict().get("apposition")
+            # "The department's head, Dr Jane Roe, said": the person in apposition speaks.
+            if apposition and _names_a_person(apposition, lexicon):
+                candidates.append(apposition)
+            candidates.append(match["who"])
+    according = _ACCORDING.search(text)
+    if according:
+        candidates.append(according["who"])
+    for raw in candidates:
+        who = _clean(raw, lexicon, people_before)
+        if who:
+            return who
+    return None
+
+
+def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | None:
+    who = _CONJUNCTION.sub("", raw.strip(" ,.:;'\"“”’"))
+    # "Prices rose as traders said ...": the subject is the one after the last conjunction.
+    who = _SUBORDINATE.split(who)[-1]
+    owned = _OWNED_SOURCE.match(who)
+    if owned:
+        who = owned["owner"]
+    lowered = who.lower()
+    if lowered in _PRONOUNS:
+        return people_before[-1] if people_before else None
+    if not who or lowered.split()[0] in _NOT_SPEAKERS or len(who.split()) > MAX_SPEAKER_WORDS:
+        return None
+    # A clause, not a noun phrase: "cases rose to 146" before "officials said" is not a name.
+    if re.search(r"\d", who) or re.search(r"\b(?:is|are|was|were|has|have|had|will|would)\b", who):
+        return None
+    person = _names_a_person(who, lexicon)
+    if person:
+        return person
+    known = lexicon.known_actors(who)
+    if known and len(who.split()) <= 2:
+        return known[0]
+    if who[:1].islower() and not _DETERMINER.match(who):
+        # "officials", "residents": a plain plural noun speaks for no one in particular.
+        return who if len(who.split()) >= 2 else None
+    return _DETERMINER.sub("", who)
+
+
+def _names_a_person(text: str, lexicon: Lexicon) -> str | None:
+    people = [a for a in lexicon.known_actors(text) if lexicon.is_person(a)]
+    return people[0] if people else None

@@ -1,0 +1,52 @@
+"""Who speaks: the subject of the reporting verb, never any other name in the sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefing.attribution import speaker_of
+from briefing.lexicon import active, find_people
+
+
+def _speaker(sentence: str, before: tuple[str, ...] = ()) -> str | None:
+    lexicon = active()
+    lexicon = lexicon.with_entities(find_people(sentence, lexicon))
+    return speaker_of(sentence, lexicon, before)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        # The accuser speaks; the accused is only an actor.
+        ("The Tarn Front said the Velian army had broken the truce overnight.", "Tarn Front"),
+        (
+            "Cases rose to 146 in Dravona, the provincial health department said on Monday.",
+            "provincial health department",
+        ),
+        (
+            "Cases rose to 146, the health department said on Monday, as officials urged calm.",
+            "health department",
+        ),
+        (
+            '"The vaccine is free," Dr Amara Kell, the provincial health chief, told reporters.',
+            "Amara Kell",
+        ),
+        ("The department's head, Dr Amara Kell, said the rise reflected travel.", "Amara Kell"),
+        ("Cases reached 389, according to the Orrin Gazette's own count.", "Orrin Gazette"),
+        ('"We will not be moved," said Bram Okoro, the union leader.', "Bram Okoro"),
+        # Nobody in particular, or nobody at all: no speaker rather than a guessed one.
+        ("About 2,400 dockworkers walked out on Monday, their union said.", None),
+        ("The talks collapsed, officials said, and the strike went on.", None),
+        ("Prices rose sharply as traders said supplies were short.", None),
+        ("Three ferries were cancelled on Sunday after the storm.", None),
+    ],
+)
+def test_the_speaker_is_the_subject_of_the_reporting_verb(
+    sentence: str, speaker: str | None
+) -> None:
+    assert _speaker(sentence) == speaker
+
+
+def test_she_said_is_the_person_named_last() -> None:
+    assert _speaker('"It is free," she said.', ("Bram Okoro", "Amara Kell")) == "Amara Kell"
+    assert _speaker('"It is free," she said.') is None
