@@ -206,7 +206,7 @@ def _finding(
     members = sorted(members, key=lambda c: (published(c), -c.salience, c.claim_id))
     lead = max(members, key=lambda c: c.salience)
     dates = [d for c in members if (d := articles[c.article_id].published) is not None]
-    event_dates = [c.event_date for c in members if c.event_date]
+    dated = sorted((c for c in members if c.event_date), key=lambda c: c.event_date or dt.date.max)
     actors: list[str] = []
     for claim in members:
         actors.extend(a for a in claim.actors if a not in actors)
@@ -218,7 +218,8 @@ def _finding(
         attribution=lead.attribution,
         speaker=lead.speaker,
         actors=actors,
-        event_date=min(event_dates) if event_dates else None,
+        event_date=dated[0].event_date if dated else None,
+        event_date_source=dated[0].event_date_source if dated else None,
         published=min(dates) if dates else None,
         independent_sources=independent_origins(members, articles, groups),
         salience=max(c.salience for c in members) + len(members) - 1,

@@ -185,6 +185,8 @@ def _title(
     if kept[0].heading:
         return bp.HEADING_PREFIX_RE.sub("", kept[0].key), None
     body = next((i for i, line in enumerate(kept) if _reads_as_body(line)), len(kept))
+    # A line that runs on into a sentence on the next line is the body's first line.
+    body = next((i for i in range(body) if _runs_into_sentence(raw, kept, i)), body)
     pick = next((i for i in range(body) if _headline_shaped(kept[i])), None)
     if pick is None:
         pick = 0 if body > 0 and _headline_shaped(kept[0], MIN_WORDS_FALLBACK) else None
@@ -212,6 +214,16 @@ def _title(
 
 
 MIN_WORDS_FALLBACK = 2
+
+
+def _runs_into_sentence(raw: str, kept: list[bp.Line], index: int) -> bool:
+    following = kept[index + 1] if index + 1 < len(kept) else None
+    return (
+        following is not None
+        and following.text[:1].islower()
+        and len(_BREAK_RE.findall(raw, kept[index].end, following.start)) == 1
+        and bool(_SENTENCE_LIKE_RE.search(following.key))
+    )
 
 
 def _reads_as_body(line: bp.Line) -> bool:

@@ -140,7 +140,7 @@ class Lexicon:
 
     @cached_property
     def _all_outlets(self) -> tuple[str, ...]:
-        return tuple(sorted({*self.outlets, *self.wire_agencies}, key=len, reverse=True))
+        return tuple(sorted({*self.outlets, *self.wire_agencies}, key=lambda o: (-len(o), o)))
 
     @cached_property
     def _outlet_regex(self) -> re.Pattern[str]:
@@ -181,7 +181,7 @@ class Lexicon:
     def demonyms(self) -> tuple[str, ...]:
         """Adjectives naming a state or region: "French", "U.S.", "European"."""
         names = {d for e in self.entities.values() for d in e.demonyms}
-        return tuple(sorted(names, key=len, reverse=True))
+        return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
     @cached_property
     def _name_words(self) -> frozenset[str]:

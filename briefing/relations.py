@@ -112,7 +112,10 @@ def party(actor: str, parties: Parties | None = None) -> str:
 
 
 def _parties(finding: Finding, parties: Parties) -> set[str]:
-    return parties.of([*finding.actors, *([finding.speaker] if finding.speaker else [])])
+    # The speaker's side counts even when it is the story's setting: what one party says
+    # twice is always worth comparing.
+    speaker = {parties.party(finding.speaker)} if finding.speaker else set()
+    return parties.of(finding.actors) | speaker
 
 
 def candidate_pairs(
@@ -191,6 +194,12 @@ def subject_parties(statement: str, parties: Parties | None = None) -> set[str]:
 def share_subject(first: Finding, second: Finding, parties: Parties | None = None) -> bool:
     """Both are about what the same party does, says or will do."""
     parties = parties or parties_of([first, second])
+    if (
+        first.speaker
+        and second.speaker
+        and parties.party(first.speaker) == parties.party(second.speaker)
+    ):
+        return True
     return bool(
         subject_parties(first.statement, parties) & subject_parties(second.statement, parties)
     )

@@ -278,3 +278,22 @@ def test_using_restores_the_previous_lexicon() -> None:
 def test_user_lexicon_files_in_tests_data_load() -> None:
     lexicon = load_lexicon(sorted(DATA.glob("*.toml")), environment=False)
     assert lexicon.kind("Jane Roe") == "person"
+
+
+def test_the_fingerprint_is_the_same_in_every_process() -> None:
+    """It is part of the cache key: two runs on one store must agree on it."""
+    import subprocess
+    import sys
+
+    code = "from briefing.lexicon import active; print(active().fingerprint)"
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(prints) == 1

@@ -29,10 +29,7 @@ def compose_offline(
     """A templated overview and sections: a dated timeline, positions by actor, conflicting
     reports, undated reports."""
     conflicts = conflicts or []
-    conflict_items = [
-        PlannedItem([first, second], f"{first.statement} Against this: {second.statement}")
-        for first, second in conflicts
-    ]
+    conflict_items = _conflict_items(conflicts)
     budget = MAX_SECTION_WORDS - sum(len(item.text.split()) for item in conflict_items)
     in_conflicts = {f.finding_id for pair in conflicts for f in pair}
     findings = [f for f in findings if f.finding_id not in in_conflicts]
@@ -68,6 +65,27 @@ def compose_offline(
         PlannedSection(UNDATED_REPORTS, [PlannedItem([f], f.statement) for f in undated]),
     ]
     return overview_line(ordered, context), [s for s in sections if s.items]
+
+
+def _conflict_items(conflicts: list[tuple[Finding, Finding]]) -> list[PlannedItem]:
+    """One item per statement and everything set against it, so that no statement is
+    shown twice: the statement in most conflicts first, against all its opponents."""
+    by_id: dict[str, Finding] = {}
+    opponents: dict[str, list[str]] = defaultdict(list)
+    for first, second in conflicts:
+        by_id.update({first.finding_id: first, second.finding_id: second})
+        opponents[first.finding_id].append(second.finding_id)
+        opponents[second.finding_id].append(first.finding_id)
+    shown: set[str] = set()
+    items = []
+    for key in sorted(opponents, key=lambda k: -len(opponents[k])):
+        others = [by_id[o] for o in opponents[key] if o not in shown]
+        if key in shown or not others:
+            continue
+        shown.update([key, *(o.finding_id for o in others)])
+        text = f"{by_id[key].statement} Against this: " + " ".join(o.statement for o in others)
+        items.append(PlannedItem([by_id[key], *others], text))
+    return items
 
 
 def _position_holder(finding: Finding) -> str | None:

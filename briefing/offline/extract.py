@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from briefing.attribution import speaker_of
-from briefing.dates import resolve_event_date
+from briefing.dates import event_date
 from briefing.grounding import GroundedQuote, ground_quote, normalise
 from briefing.ids import claim_id
 from briefing.lexicon import Lexicon, active, find_labels, find_people
@@ -22,7 +22,7 @@ from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, Cla
 from briefing.sentences import Sentence, split_sentences
 
 # Bump when the rules change, so that cached extractions are recomputed.
-RULES_VERSION = "offline-2"
+RULES_VERSION = "offline-3"
 # The brief is a brief: at most this many claims per article.
 MAX_CLAIMS_PER_ARTICLE = 10
 MIN_WORDS, MAX_WORDS = 8, 70
@@ -54,6 +54,21 @@ _SOURCE_NOUNS = r"official|officials|diplomat|diplomats|insider|source|sources"
 # Background and framing rather than news: "The discussions come amid...", "aims to create".
 _BACKGROUND = re.compile(r"\b(?:amid|aims? to|intended to|includes?|comes? as|is part of)\b", re.I)
 _ANAPHORA = re.compile(r"^(?:This|That|These|Those|It|Such|They|He|She)\b")
+# A sentence that needs the one before it to mean anything: quoted alone it misleads.
+_NEEDS_PREVIOUS = re.compile(
+    r"^(?:This|That|These|Those|Such|It)\b"
+    r"|\b(?:echoed|shared|repeated|voiced|rejected|dismissed)\s+(?:those|these|the same|similar)\b"
+    r"|\b(?:those|these)\s+(?:doubts|concerns|fears|claims|remarks|comments|views|reports"
+    r"|figures|numbers|plans|proposals)\b"
+)
+_PRONOUN_OPENER = re.compile(r"^(?:He|She|They|We|I)\b")
+# Process, not news: "did not immediately respond to a request for comment".
+_FILLER = re.compile(
+    r"\bdid(?:\s+not|n[’']t)\s+(?:immediately\s+)?(?:respond|reply|return)\b"
+    r"|\bdeclined to comment\b|\bcould not be reached\b|\bno immediate comment\b"
+    r"|\b(?:was|were)\s+not\s+immediately\s+available\b",
+    re.I,
+)
 _COMMENTARY = re.compile(r"\b(appears?|seems?|indicates?|suggests?|signal|remains unclear)\b", re.I)
 _DISCOURSE_OPENERS = re.compile(
     r"^(?:However|Meanwhile|Still|Nevertheless|Nonetheless|Moreover|Furthermore|Instead|"
@@ -135,12 +150,16 @@ class OfflineExtractor:
         quote = text[offset:]
         grounded = _sentence_evidence(article, sentence.start + offset, sentence.end, quote)
         statement = _statement_from(quote)
+        if _FILLER.search(statement) or _NEEDS_PREVIOUS.search(statement):
+            return None
         _, chain_sources = _speaker_and_sources(statement, lexicon)
         # Who speaks is the subject of the reporting verb; with none, the person or state
         # the sentence opens with is who acted; else nobody but the outlet.
         speaker = speaker_of(statement, lexicon, people_before) or _subject_actor(
             statement, lexicon
         )
+        if speaker is None and _PRONOUN_OPENER.match(statement):
+            return None  # "He insisted ..." with no one to be "he"
         outlet = article.outlet or (prefix.group("outlet") if prefix else None)
         chain = ([outlet] if outlet else []) + [s for s in chain_sources if s != outlet]
         actors = lexicon.known_actors(statement)
@@ -148,9 +167,7 @@ class OfflineExtractor:
             actors.insert(0, speaker)
         attribution = _attribution(statement, chain_sources)
         claim_type = _claim_type(lexicon.without_names(statement), speaker, attribution)
-        event_date, precision = resolve_event_date(
-            statement, article.published, future=attribution == "planned"
-        )
+        when = event_date(statement, article.published, future=attribution == "planned")
         salience = _salience(statement, actors, speaker, position, lexicon)
         return Claim(
             claim_id=claim_id(article.article_id, statement),
@@ -161,8 +178,9 @@ class OfflineExtractor:
             reporting_chain=chain,
             attribution=attribution,
             claim_type=claim_type,
-            event_date=event_date,
-            date_precision=precision,
+            event_date=when.date if when else None,
+            date_precision=when.precision if when else None,
+            event_date_source=when.source if when else None,
             evidence=[grounded.evidence],
             salience=salience,
         )

@@ -15,8 +15,9 @@ from briefing.relations import (
 )
 from briefing.schemas import Finding
 
-# Each finding takes part in at most this many conflicts.
-MAX_CONFLICTS_PER_FINDING = 1
+# Each finding takes part in at most this many conflicts (the composer shows one
+# statement against all the statements it conflicts with as one item).
+MAX_CONFLICTS_PER_FINDING = 2
 
 
 def relate_offline(
