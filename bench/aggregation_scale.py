@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -43,12 +44,54 @@ CLAIMS_PER_ARTICLE = 10
 VOCABULARY = 40_000
 PARAPHRASE_SHARE = 0.05
 SYNDICATED_SHARE = 0.03
-ACTORS = ["France", "Germany", "Russia", "Ukraine", "NATO", "Poland", "Italy", "Spain",
-          "Donald Trump", "Emmanuel Macron", "Keir Starmer", "Vladimir Putin"]
-VERBS = ["announced", "rejected", "proposed", "confirmed", "warned about", "discussed",
-         "criticised", "welcomed", "postponed", "supported"]
-SYLLABLES = ["ka", "lo", "mer", "ti", "van", "sor", "del", "quin", "bra", "tus", "pel",
-             "rod", "fen", "gal", "mis", "hor", "zen", "cal", "dru", "nev"]
+ACTORS = [
+    "France",
+    "Germany",
+    "Russia",
+    "Ukraine",
+    "NATO",
+    "Poland",
+    "Italy",
+    "Spain",
+    "Donald Trump",
+    "Emmanuel Macron",
+    "Keir Starmer",
+    "Vladimir Putin",
+]
+VERBS = [
+    "announced",
+    "rejected",
+    "proposed",
+    "confirmed",
+    "warned about",
+    "discussed",
+    "criticised",
+    "welcomed",
+    "postponed",
+    "supported",
+]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mer",
+    "ti",
+    "van",
+    "sor",
+    "del",
+    "quin",
+    "bra",
+    "tus",
+    "pel",
+    "rod",
+    "fen",
+    "gal",
+    "mis",
+    "hor",
+    "zen",
+    "cal",
+    "dru",
+    "nev",
+]
 
 
 def make_vocabulary(rng: random.Random) -> list[str]:
@@ -76,7 +119,7 @@ def paraphrase(rng: random.Random, text: str) -> str:
     if rng.random() < 0.5:
         return " ".join([words[0], "reportedly", *words[1:]])
     position = rng.randrange(2, len(words) - 1)
-    return " ".join(words[: position + 1] + [words[position]] + words[position + 1 :])
+    return " ".join([*words[: position + 1], words[position], *words[position + 1 :]])
 
 
 def make_article(article_id: str, text: str, day: int) -> Article:
@@ -103,7 +146,8 @@ def make_claim(article: Article, number: int, text: str, rng: random.Random) -> 
         actors=[text.split(" ")[0]],
         reporting_chain=["Bench Wire"],
         event_date=dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(150))
-        if rng.random() < 0.5 else None,
+        if rng.random() < 0.5
+        else None,
         evidence=[Evidence(quote=text, start=start, end=start + len(text))],
         salience=float(CLAIMS_PER_ARTICLE - number % CLAIMS_PER_ARTICLE),
     )
@@ -178,14 +222,26 @@ def child(size: int) -> None:
     findings = merge_findings(claims, articles, groups)
     merged = time.perf_counter()
     finding_of = {c.claim_id: f.finding_id for f in findings for c in f.claims}
-    found = sum(finding_of[claims[a].claim_id] == finding_of[claims[b].claim_id] for a, b in planted)
-    print(json.dumps({
-        "claims": len(claims), "articles": len(article_list),
-        "groups": len(set(groups.group_of.values())), "findings": len(findings),
-        "candidate_pairs": pairs, "group_s": grouped - started, "merge_s": merged - grouped,
-        "rss_data": rss_data, "rss_peak": rss_bytes(),
-        "planted": len(planted), "planted_merged": found,
-    }))
+    found = sum(
+        finding_of[claims[a].claim_id] == finding_of[claims[b].claim_id] for a, b in planted
+    )
+    print(
+        json.dumps(
+            {
+                "claims": len(claims),
+                "articles": len(article_list),
+                "groups": len(set(groups.group_of.values())),
+                "findings": len(findings),
+                "candidate_pairs": pairs,
+                "group_s": grouped - started,
+                "merge_s": merged - grouped,
+                "rss_data": rss_data,
+                "rss_peak": rss_bytes(),
+                "planted": len(planted),
+                "planted_merged": found,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -204,7 +260,9 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(size)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         row = json.loads(out.strip().splitlines()[-1])
         row["total_s"] = row["group_s"] + row["merge_s"]
@@ -218,7 +276,7 @@ def main() -> None:
             flush=True,
         )
     print()
-    for small, large in zip(rows, rows[1:], strict=False):
+    for small, large in itertools.pairwise(rows):
         slope = math.log(large["total_s"] / small["total_s"]) / math.log(
             large["claims"] / small["claims"]
         )

@@ -1,6 +1,6 @@
 """Cold `briefing generate --since 2025-02-01` on the seeds, offline, start-up included.
 
-    /tmp/venv/bin/python bench/cold_generate.py [--repeat 5]
+    .venv/bin/python bench/cold_generate.py [--repeat 5]
 
 Each repetition runs the real CLI (the venv's `briefing` script, else `python -m briefing`)
 in a subprocess with a fresh BRIEFING_HOME and out folder and no LLM configured, so
@@ -36,7 +36,16 @@ def cli() -> list[str]:
 def one_run() -> float:
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         home, out = Path(tmp) / "home", Path(tmp) / "briefs"
-        command = [*cli(), "generate", "--since", "2025-02-01", "--corpus", "seeds", "--out", str(out)]
+        command = [
+            *cli(),
+            "generate",
+            "--since",
+            "2025-02-01",
+            "--corpus",
+            "seeds",
+            "--out",
+            str(out),
+        ]
         started = time.perf_counter()
         done = subprocess.run(
             command, cwd=ROOT, env=clean_environment(home), capture_output=True, text=True

@@ -1,11 +1,11 @@
 """Extraction throughput against a local OpenAI-compatible server with a fixed latency.
 
-    /tmp/venv/bin/python bench/extraction_throughput.py [--articles 64] [--latency 0.2]
+    .venv/bin/python bench/extraction_throughput.py [--articles 64] [--latency 0.2]
 
 A tiny threaded server (in a child process, so it does not share our GIL) sleeps a fixed
 latency, then answers each chat completion with a tool call whose claims quote sentences
 found in the prompt's <article>...</article> text, so grounding passes first time.
-The real code path runs: LLMClient + LLMExtractor (mode "tools") + pipeline.extract_all
+The real code path runs: LLMClient + LLMBackend (mode "tools") + pipeline.extract_all
 with a temporary Store, at concurrency 8 and 32. Wall time is compared with the ideal,
 calls x latency / concurrency. Target: within 1.15x.
 """
@@ -160,26 +160,28 @@ def write_corpus(folder: Path, count: int) -> None:
 def measure(corpus: Path, home: Path, concurrency: int) -> tuple[float, float, int, int, int]:
     """(wall and CPU seconds of extract_all, calls, articles extracted, claims); fresh store."""
     from briefing.corpus import load_corpus
-    from briefing.llm.extract import LLMExtractor
+    from briefing.llm.backend import LLMBackend
     from briefing.llm.client import LLMClient, LLMSettings
-    from briefing.pipeline import ExtractionStats, extract_all
+    from briefing.pipeline import RunStats, extract_all
     from briefing.store import Store
 
     articles = load_corpus(corpus).articles
     store = Store.open(home)
     settings = LLMSettings(
-        model="bench-model", base_url=os.environ["OPENAI_BASE_URL"], mode="tools",
+        model="bench-model",
+        base_url=os.environ["OPENAI_BASE_URL"],
+        mode="tools",
         concurrency=concurrency,
     )
     client = LLMClient(settings, log_call=store.log_call)
-    extractor = LLMExtractor(client)
-    stats = ExtractionStats()
+    backend = LLMBackend(client, store)
+    stats = RunStats()
 
     async def run() -> tuple[float, float, int]:
         started, cpu_started = time.perf_counter(), time.process_time()
-        results = await extract_all(articles, extractor, store, stats, concurrency=concurrency)
+        results = await extract_all(articles, backend, store, stats)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        await client.close()
+        await backend.aclose()
         return elapsed, cpu, sum(len(e.claims) for e in results.values())
 
     try:

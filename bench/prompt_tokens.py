@@ -1,6 +1,6 @@
 """Prompt tokens sent per seed article, against the raw file (tokens estimated as chars / 4).
 
-    /tmp/venv/bin/python bench/prompt_tokens.py
+    .venv/bin/python bench/prompt_tokens.py
 
 For each seed: the raw file, the cleaned Article.text, and the full rendered extraction
 prompt (system + user messages, as LLMExtractor renders them). Target: cleaning cuts the

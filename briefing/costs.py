@@ -6,9 +6,11 @@ importing the OpenAI SDK.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-# US dollars per million tokens (input, output). Unknown models (local servers) cost 0.
+# US dollars per million tokens (input, output). A model not listed here (a local server,
+# another provider) has no known price: its calls are counted, never priced as another's.
 PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
@@ -21,18 +23,52 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 }
 
 
-def price_of(model: str) -> tuple[float, float] | None:
-    # Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their family costs.
-    for name in sorted(PRICES_PER_MILLION, key=len, reverse=True):
-        if model == name or model.startswith(name + "-"):
-            return PRICES_PER_MILLION[name]
-    return None
+def price_of(model: str | None) -> tuple[float, float] | None:
+    """(input, output) dollars per million tokens, or None when the price is unknown."""
+    if not model:
+        return None
+    # A dated snapshot ("gpt-4o-mini-2024-07-18", "gpt-4-0613") costs what its model costs;
+    # any other suffix ("gpt-4o-audio-preview") is another model, with its own price.
+    snapshot = re.fullmatch(r"(.+?)(?:-\d{4}-\d{2}-\d{2}|-\d{4})?", model)
+    return PRICES_PER_MILLION.get(snapshot.group(1)) if snapshot else None
+
+
+def cost_of(model: str | None, prompt_tokens: int, completion_tokens: int) -> float | None:
+    price = price_of(model)
+    if price is None:
+        return None
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
 
 
 @dataclass
 class Usage:
+    """What a run's calls used. `cost_usd` sums the priced calls only: when any call was
+    answered by a model without a known price (`unpriced_models`), the run's cost is
+    unknown and `priced` is False; show "price unknown", never the partial sum."""
+
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     retries: int = 0
+    unpriced_models: set[str] = field(default_factory=set)
+
+    @property
+    def priced(self) -> bool:
+        return not self.unpriced_models
+
+    def add(self, model: str | None, prompt_tokens: int, completion_tokens: int) -> None:
+        """Count one answered call's tokens and price them as `model`'s."""
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        cost = cost_of(model, prompt_tokens, completion_tokens)
+        if cost is None:
+            self.unpriced_models.add(model or "unnamed model")
+        else:
+            self.cost_usd += cost
+
+    def cost_text(self) -> str:
+        """The cost as the CLI shows it: "about $0.0123", or "price unknown (model)"."""
+        if not self.priced:
+            return f"price unknown ({', '.join(sorted(self.unpriced_models))})"
+        return f"about ${self.cost_usd:.4f}"

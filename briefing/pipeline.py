@@ -109,7 +109,10 @@ async def extract_all(
     pending = []
     for article in articles:
         store.record_article(article)
-        key = cache_key(article, info.name, info.model, backend.cache_version)
+        # The backend's cache version names what an extraction depends on (for the LLM,
+        # the requested model and the prompt); the model a server reports is known only
+        # after a call, so it is not part of the key.
+        key = cache_key(article, info.name, None, backend.cache_version)
         cached = store.cached_extraction(key)
         if cached is None:
             pending.append((article, key))

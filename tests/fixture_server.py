@@ -10,8 +10,12 @@ that carries a re-ask (more than system + user messages) gets the corrected "ans
 a first request gets "first_answer" where one exists (it holds an ungrounded quote).
 
 Faults for the next requests are queued with --fault or POST /fixture/faults
-{"faults": ["401", "429", "500", "503", "malformed", "slow", "drop"]}. Every response names
-this server, never a real OpenAI model, in its `model` field.
+{"faults": ["401", "429", "500", "503", "malformed", "slow", "drop"]}. With --fault-rate a
+share of requests is faulted at random, but reproducibly: whether a request is faulted, and
+how, depends only on --seed, what it asks (the article it carries, or its whole prompt)
+and how many times the same request came before, never on the order in which concurrent
+requests arrive. Every response names this server, never a real OpenAI model, in its
+`model` field.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import re
 import socket
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -78,23 +82,38 @@ class FixtureState:
         self.fixtures = fixtures
         self.faults: deque[str] = deque(faults or [])
         self.fault_rate = fault_rate
-        self.random = random.Random(seed)
+        self.seed = seed
+        self.seen: Counter[str] = Counter()  # requests so far, by request_key
         self.synthesize = synthesize  # answer articles without a curated response
         self.requests = 0
         self.faulted = 0
         self.lock = threading.Lock()
 
-    def next_fault(self) -> str | None:
+    def next_fault(self, key: str = "") -> str | None:
+        """A queued fault, else a drawn one for the `occurrence`-th request with this key."""
         with self.lock:
             self.requests += 1
+            occurrence = self.seen[key]
+            self.seen[key] += 1
+            fault: str | None = None
             if self.faults:
-                fault: str | None = self.faults.popleft()
-            elif self.fault_rate and self.random.random() < self.fault_rate:
-                fault = self.random.choice(RANDOM_FAULTS)
-            else:
-                fault = None
+                fault = self.faults.popleft()
+            elif self.fault_rate:
+                draw = random.Random(f"{self.seed}|{key}|{occurrence}")
+                if draw.random() < self.fault_rate:
+                    fault = draw.choice(RANDOM_FAULTS)
             self.faulted += fault is not None
             return fault
+
+
+def request_key(request: dict[str, Any]) -> str:
+    """What identifies a request across runs: the article it carries (else its prompt) and
+    how many messages it has (a re-ask has more)."""
+    messages = request.get("messages", [])
+    prompt = _text_of(messages[:2]) if isinstance(messages, list) else ""
+    article = re.search(r"<article>\n(.*?)\n</article>", prompt, re.S)
+    basis = article.group(1) if article else prompt
+    return f"{len(messages)}|{hashlib.sha256(basis.encode()).hexdigest()}"
 
 
 def _text_of(messages: list[dict[str, Any]]) -> str:
@@ -284,7 +303,12 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._error(404, f"no route {self.path}")
                 return
-            fault = state.next_fault()
+            try:
+                request = json.loads(raw)
+            except json.JSONDecodeError:
+                self._error(400, "request body is not JSON")
+                return
+            fault = state.next_fault(request_key(request))
             if fault == "429":
                 self._error(429, "rate limited by the fixture server", {"Retry-After": "0"})
                 return
@@ -299,11 +323,6 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "slow":
                 time.sleep(SLOW_SECONDS)
-            try:
-                request = json.loads(raw)
-            except json.JSONDecodeError:
-                self._error(400, "request body is not JSON")
-                return
             payload = choose_payload(state.fixtures, request, state.synthesize)
             if payload is None:
                 self._error(400, "the fixture server has no curated response for this prompt")
@@ -333,9 +352,12 @@ def serve(
     folder: Path | None = None,
     fault_rate: float = 0.0,
     synthesize: bool = False,
+    seed: int = 0,
 ) -> tuple[ThreadingHTTPServer, FixtureState]:
     """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one."""
-    state = FixtureState(load_fixtures(folder), faults, fault_rate, synthesize=synthesize)
+    state = FixtureState(
+        load_fixtures(folder), faults, fault_rate, seed=seed, synthesize=synthesize
+    )
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -350,10 +372,15 @@ def main() -> None:
     )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests faulted")
     parser.add_argument(
+        "--seed", type=int, default=0, help="which requests --fault-rate faults (reproducibly)"
+    )
+    parser.add_argument(
         "--synthesize", action="store_true", help="answer articles that have no curated response"
     )
     args = parser.parse_args()
-    state = FixtureState(load_fixtures(), args.fault, args.fault_rate, synthesize=args.synthesize)
+    state = FixtureState(
+        load_fixtures(), args.fault, args.fault_rate, seed=args.seed, synthesize=args.synthesize
+    )
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
     print(
         f"fixture server on http://127.0.0.1:{args.port}/v1 ({len(state.fixtures)} articles)",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 
 from briefing.aggregate import group_syndicated, merge_findings, same_claim
-from briefing.corpus import clean_text
 from briefing.schemas import Article, Claim, Evidence
+from tests.factories import make_article
 
 BODY = (
     "Defence ministers from thirty countries met in Brussels on Thursday to discuss a reassurance force "
@@ -17,21 +16,6 @@ BODY = (
     "The United Kingdom and France pledged to lead the force, while Germany declined to take part. "
     "Sweden said it would wait until the mission's objectives were defined."
 )
-
-
-def make_article(raw: str, path: str, published: str | None) -> Article:
-    text, segments, _ = clean_text(raw)
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    return Article(
-        article_id=digest[:16],
-        path=path,
-        raw_text=raw,
-        text=text,
-        segments=segments,
-        content_hash=digest,
-        published=dt.date.fromisoformat(published) if published else None,
-        date_source="header" if published else "unknown",
-    )
 
 
 def make_claim(article: Article, sentence: str, event_date: str | None = None) -> Claim:
@@ -47,14 +31,16 @@ def make_claim(article: Article, sentence: str, event_date: str | None = None) -
 
 
 def test_a_syndicated_copy_under_another_name_is_one_source() -> None:
-    original = make_article(BODY, "c/wire.txt", "2025-03-07")
+    original = make_article(BODY, path="c/wire.txt", published="2025-03-07")
     reprint = make_article(
-        "Reprinted from the wire.\n" + BODY + "\nShare this story.", "c/reprint.txt", "2025-03-08"
+        "Reprinted from the wire.\n" + BODY + "\nShare this story.",
+        path="c/reprint.txt",
+        published="2025-03-08",
     )
     other = make_article(
         "Russia warned on Friday that any deployment would be a provocation and said talks had stalled.",
-        "c/other.txt",
-        "2025-03-08",
+        path="c/other.txt",
+        published="2025-03-08",
     )
     groups = group_syndicated([original, reprint, other])
     assert groups.group_of[original.article_id] == groups.group_of[reprint.article_id]
@@ -64,9 +50,11 @@ def test_a_syndicated_copy_under_another_name_is_one_source() -> None:
 
 def test_the_same_claim_in_two_articles_is_one_finding_with_both_citations() -> None:
     sentence = "Only six nations have so far committed troops to the mission, officials said."
-    a = make_article(BODY, "c/a.txt", "2025-03-07")
+    a = make_article(BODY, path="c/a.txt", published="2025-03-07")
     b = make_article(
-        "Reprint. " + sentence + " Nothing else here for now.", "c/b.txt", "2025-03-09"
+        "Reprint. " + sentence + " Nothing else here for now.",
+        path="c/b.txt",
+        published="2025-03-09",
     )
     findings = merge_findings(
         [make_claim(a, sentence), make_claim(b, sentence)],
@@ -93,8 +81,10 @@ def test_claims_differing_in_number_or_negation_stay_apart() -> None:
 
 def test_independent_sources_count_syndication_groups_once() -> None:
     sentence = "Only six nations have so far committed troops to the mission, officials said."
-    original = make_article(BODY, "c/wire.txt", "2025-03-07")
-    reprint = make_article(BODY + "\nShare this story.", "c/reprint.txt", "2025-03-08")
+    original = make_article(BODY, path="c/wire.txt", published="2025-03-07")
+    reprint = make_article(
+        BODY + "\nShare this story.", path="c/reprint.txt", published="2025-03-08"
+    )
     articles = {original.article_id: original, reprint.article_id: reprint}
     findings = merge_findings(
         [make_claim(original, sentence), make_claim(reprint, sentence)],
@@ -106,15 +96,19 @@ def test_independent_sources_count_syndication_groups_once() -> None:
 
 def test_timeline_orders_by_event_date_then_publication_date_undated_last() -> None:
     early = make_article(
-        "The summit in Brussels ended without an agreement on the mission.", "c/1.txt", "2025-03-10"
+        "The summit in Brussels ended without an agreement on the mission.",
+        path="c/1.txt",
+        published="2025-03-10",
     )
     late = make_article(
         "Germany declined to send troops to the reassurance force in Ukraine.",
-        "c/2.txt",
-        "2025-03-01",
+        path="c/2.txt",
+        published="2025-03-01",
     )
     undated = make_article(
-        "Sweden said it would wait until the mission objectives were defined.", "c/3.txt", None
+        "Sweden said it would wait until the mission objectives were defined.",
+        path="c/3.txt",
+        published=None,
     )
     articles = {x.article_id: x for x in (early, late, undated)}
     claims = [

@@ -12,6 +12,7 @@ import pytest
 from briefing.corpus import Corpus, FileProblem, clean_text, load_corpus
 from briefing.errors import CorpusError
 from briefing.schemas import Article
+from tests.factories import make_article
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -153,10 +154,7 @@ def test_hard_wrapped_paragraph_stays_one_segment() -> None:
     assert len(segments) == 1
     quote = "we will\nnot send troops"
     start = text.index(quote)
-    article_like = Article(
-        article_id="x", path="x", raw_text=raw, text=text, segments=segments, content_hash="x"
-    )
-    span = article_like.raw_span(start, start + len(quote))
+    span = make_article(raw).raw_span(start, start + len(quote))
     assert span is not None and raw[span[0] : span[1]] == quote
 
 
@@ -200,7 +198,7 @@ def test_truncated_copy_is_dropped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "date", "outlet"),
+    ("line", "date", "origin"),
     [
         (
             "KYIV, Feb. 3, 2025 (Reuters) - Ukraine said on Monday it would talk.",
@@ -214,10 +212,10 @@ def test_truncated_copy_is_dropped() -> None:
         ("March 4, 2025 was the day ministers met in Brussels.", None, None),
     ],
 )
-def test_datelines(line: str, date: tuple[int, int, int] | None, outlet: str | None) -> None:
+def test_datelines(line: str, date: tuple[int, int, int] | None, origin: str | None) -> None:
     _, _, info = clean_text(f"A headline without a period\n{line}\n")
     assert info.dateline_date == (dt.date(*date) if date else None)
-    assert info.outlet == outlet
+    assert info.origin == origin  # the agency a dateline credits, not the publishing site
 
 
 # --- files on disk -----------------------------------------------------------------------

@@ -1,16 +1,13 @@
 """Grounding: quotes are found in the cleaned text and cited by their raw offsets.
 
-Every rule in design.md "Grounding rules" has a case here, including the refusals:
+Every grounding rule (see briefing/grounding.py) has a case here, including the refusals:
 a quote that differs in a number or a negation must never be accepted.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from briefing.corpus import clean_text
 from briefing.grounding import (
     MIN_QUOTE_CHARS,
     GroundingFailure,
@@ -20,38 +17,25 @@ from briefing.grounding import (
     numbers_in,
     verify_evidence,
 )
-from briefing.schemas import Article, Evidence, Segment
+from briefing.schemas import Article, Evidence
+from tests.factories import make_article
 
 BANNER = "Error! We're sorry, but the page you were looking for doesn't exist."
 
 
 def article_from_raw(raw: str) -> Article:
     """An article cleaned the way the corpus loader cleans it."""
-    text, segments, _info = clean_text(raw)
-    return Article(
-        article_id="a1",
-        path="corpus/a1.txt",
-        raw_text=raw,
-        text=text,
-        segments=segments,
-        content_hash=hashlib.sha256(raw.encode()).hexdigest(),
-    )
+    return make_article(raw)
 
 
 def plain_article(raw: str, content_hash: str | None = None) -> Article:
     """An article whose cleaned text is its raw text."""
-    return Article(
-        article_id="p1",
-        path="corpus/p1.txt",
-        raw_text=raw,
-        text=raw,
-        segments=[Segment(clean_start=0, raw_start=0, length=len(raw))],
-        content_hash=content_hash or hashlib.sha256(raw.encode()).hexdigest(),
-    )
+    return make_article(raw, clean=False, content_hash=content_hash)
 
 
-# Two passages with a newsletter plug removed between them: two segments.
-HEAD = "Page header that cleaning removed\n"
+# Two passages under a removed banner, with a newsletter plug removed between them: two
+# segments, each at another offset in the raw text than in the cleaned text.
+HEAD = BANNER + "\n"
 PART_ONE = "Talks ended. The envoy left Geneva on Monday after three days."
 PLUG = "\nSubscribe to our newsletter for the latest updates!\n"
 PART_TWO = "Talks ended. Talks resumed today in Vienna, officials said."
@@ -59,22 +43,11 @@ SPLIT_RAW = HEAD + PART_ONE + PLUG + PART_TWO + "\n"
 
 
 def split_article() -> Article:
-    text = PART_ONE + "\n\n" + PART_TWO
-    return Article(
-        article_id="s1",
-        path="corpus/s1.txt",
-        raw_text=SPLIT_RAW,
-        text=text,
-        segments=[
-            Segment(clean_start=0, raw_start=len(HEAD), length=len(PART_ONE)),
-            Segment(
-                clean_start=len(PART_ONE) + 2,
-                raw_start=len(HEAD) + len(PART_ONE) + len(PLUG),
-                length=len(PART_TWO),
-            ),
-        ],
-        content_hash="split-article",
-    )
+    article = make_article(SPLIT_RAW)
+    # what the tests below rely on: cleaning removed the banner and the plug
+    assert article.text == PART_ONE + "\n\n" + PART_TWO and len(article.segments) == 2
+    assert article.segments[0].raw_start == len(HEAD)
+    return article
 
 
 def assert_cites_raw(article: Article, evidence: Evidence) -> None:
@@ -267,21 +240,8 @@ def test_a_crossing_first_occurrence_is_skipped_for_a_valid_one() -> None:
     part_one = "Observers counted the damage. Talks ended."
     part_two = "Talks resumed today. Officials said talks ended. Talks resumed today."
     raw = part_one + "\nAdvertisement\n" + part_two
-    article = Article(
-        article_id="c1",
-        path="corpus/c1.txt",
-        raw_text=raw,
-        text=part_one + "\n\n" + part_two,
-        segments=[
-            Segment(clean_start=0, raw_start=0, length=len(part_one)),
-            Segment(
-                clean_start=len(part_one) + 2,
-                raw_start=len(part_one) + len("\nAdvertisement\n"),
-                length=len(part_two),
-            ),
-        ],
-        content_hash="c1",
-    )
+    article = make_article(raw)
+    assert article.text == part_one + "\n\n" + part_two  # the advertisement line is removed
     grounded = ground_quote("ended. Talks resumed today", article).evidence
     assert grounded.start == raw.rindex("ended. Talks resumed today")
     assert_cites_raw(article, grounded)

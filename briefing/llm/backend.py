@@ -25,12 +25,18 @@ from briefing.relations import Relation, candidate_pairs
 from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
 from briefing.store import Store
 
+# Where the store remembers which model answered for a requested one, so that a run served
+# entirely from the store names the same model as the run that made the calls.
+SERVED_MODEL_KEY = "served-model|{requested}"
+
 
 class LLMBackend:
     """An OpenAI-compatible API through instructor, one client for the whole run."""
 
     def __init__(self, client: LLMClient, store: Store | None = None) -> None:
         self.client = client
+        self.store = store
+        self._remembered: str | None = None
         self.calls = StructuredCalls(client, store)
         self.extractor = LLMExtractor(self.calls)
 
@@ -47,13 +53,36 @@ class LLMBackend:
 
     @property
     def info(self) -> ExtractorInfo:
+        """The model as the server names it (see `served_model`), not only as requested."""
         return ExtractorInfo(
-            name="llm", model=self.client.settings.model, prompt_version=self.cache_version
+            name="llm", model=self.served_model, prompt_version=self.extractor.prompt_version
         )
 
     @property
+    def requested_model(self) -> str:
+        return self.client.settings.model
+
+    @property
+    def served_model(self) -> str:
+        """The model(s) the server said answered this run's calls (`response.model`); when
+        every answer came from the store, the one that answered the same requested model
+        before; the requested model when no server has answered it yet."""
+        served = ", ".join(self.client.served_models)
+        if self.store is None:
+            return served or self.requested_model
+        key = SERVED_MODEL_KEY.format(requested=self.requested_model)
+        if not served:
+            return self.store.cached_result(key) or self.requested_model
+        if served != self._remembered:
+            self.store.save_result(key, "served_model", served)
+            self._remembered = served
+        return served
+
+    @property
     def cache_version(self) -> str:
-        return self.extractor.prompt_version
+        """The requested model and the prompt: what an extraction depends on. Not the served
+        model, which is known only after a call."""
+        return f"{self.requested_model}|{self.extractor.prompt_version}"
 
     @property
     def concurrency(self) -> int:

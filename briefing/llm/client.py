@@ -81,6 +81,12 @@ class LLMSettings:
             )
         if self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, not {self.concurrency}")
+        if self.budget.max_cost_usd is not None and price_of(self.model) is None:
+            # An unknown price would leave the budget unbounded: refuse it before any call.
+            raise ConfigurationError(
+                f"the price of model {self.model!r} is unknown, so a cost budget (--max-cost)"
+                " cannot be kept: use --max-calls instead"
+            )
 
 
 def is_transient(error: BaseException) -> bool:
@@ -126,6 +132,9 @@ class LLMClient:
     def __init__(self, settings: LLMSettings, log_call: CallLogger | None = None) -> None:
         self.settings = settings
         self.usage = Usage()
+        # The models the server says answered (`response.model`), in order of first answer:
+        # an alias resolves to a snapshot, and a local server names whatever it runs.
+        self.served_models: list[str] = []
         self._log_call = log_call
         # The key is read here, passed to the SDK, and kept nowhere else. A local server
         # may need none; the SDK insists on a non-empty string.
@@ -143,17 +152,25 @@ class LLMClient:
         budget = self.settings.budget
         if budget.max_calls is not None and self.usage.calls + 1 > budget.max_calls:
             raise BudgetExceeded(f"the call budget is spent (max_calls={budget.max_calls})")
-        price = price_of(self.settings.model)
-        if budget.max_cost_usd is not None and price is not None:
-            chars = sum(len(str(m.get("content") or "")) for m in kwargs.get("messages", []))
-            estimate = (
-                chars / CHARS_PER_TOKEN * price[0] + EXPECTED_COMPLETION_TOKENS * price[1]
-            ) / 1e6
-            if self.usage.cost_usd + estimate > budget.max_cost_usd:
-                raise BudgetExceeded(
-                    f"the cost budget would be passed (max_cost_usd={budget.max_cost_usd:.2f}:"
-                    f" spent ${self.usage.cost_usd:.4f}, next call about ${estimate:.4f})"
-                )
+        if budget.max_cost_usd is None:
+            return
+        served = self.served_models[-1] if self.served_models else self.settings.model
+        price = price_of(served)
+        if not self.usage.priced or price is None:
+            unknown = ", ".join(sorted(self.usage.unpriced_models)) or served
+            raise BudgetExceeded(
+                f"the cost budget cannot be kept (max_cost_usd={budget.max_cost_usd:.2f}):"
+                f" the server answered as {unknown}, whose price is unknown"
+            )
+        chars = sum(len(str(m.get("content") or "")) for m in kwargs.get("messages", []))
+        estimate = (
+            chars / CHARS_PER_TOKEN * price[0] + EXPECTED_COMPLETION_TOKENS * price[1]
+        ) / 1e6
+        if self.usage.cost_usd + estimate > budget.max_cost_usd:
+            raise BudgetExceeded(
+                f"the cost budget would be passed (max_cost_usd={budget.max_cost_usd:.2f}:"
+                f" spent ${self.usage.cost_usd:.4f}, next call about ${estimate:.4f})"
+            )
 
     async def complete(self, **kwargs: Any) -> Any:
         """One chat completion, retried on transient failures; the function instructor patches."""
@@ -185,25 +202,24 @@ class LLMClient:
         self, kwargs: dict[str, Any], started: float, response: Any, error: str | None
     ) -> None:
         self.usage.calls += 1
+        # The model that answered, as the server names it; the requested one when it does not.
+        served = getattr(response, "model", None)
+        model = served if isinstance(served, str) and served else str(kwargs.get("model"))
+        if response is not None and model not in self.served_models:
+            self.served_models.append(model)
         prompt_tokens = completion_tokens = None
         usage = getattr(response, "usage", None)
         if usage is not None:
             prompt_tokens = usage.prompt_tokens or 0
             completion_tokens = usage.completion_tokens or 0
-            self.usage.prompt_tokens += prompt_tokens
-            self.usage.completion_tokens += completion_tokens
-            price = price_of(self.settings.model)
-            if price is not None:
-                self.usage.cost_usd += (
-                    prompt_tokens * price[0] + completion_tokens * price[1]
-                ) / 1e6
+            self.usage.add(model, prompt_tokens, completion_tokens)
         if self._log_call is not None:
             scope = current_scope.get()
             self._log_call(
                 purpose=scope.purpose if scope else "other",
                 status="error" if error else "ok",
                 article_id=scope.article_id if scope else None,
-                model=str(kwargs.get("model")),
+                model=model,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 latency_ms=int((time.monotonic() - started) * 1000),
