@@ -361,31 +361,60 @@ class Line:
 
 
 class KeptLines(list[Line]):
-    """The lines kept so far, indexed so that finding a repeat costs O(1), not O(lines):
-    a 10 MB article has tens of thousands of lines."""
+    """The lines kept so far, indexed so that finding a repeat costs about O(1), not
+    O(lines): a 10 MB article has tens of thousands of lines.
+
+    A line of PREFIX characters or more is a truncated repeat when an earlier line starts
+    with it. Earlier lines are indexed by their prefixes at the fixed lengths PREFIX_LENGTHS
+    (each about 1.25 times the one before); a line is looked up by its own prefix at the
+    longest of those lengths it reaches, so that only earlier lines agreeing with at least
+    four fifths of it are compared, and a line no earlier line agrees with costs one lookup.
+    """
 
     PREFIX = 40
+    # Lines agreeing on that much are near copies; past this many in one bucket only the
+    # first ones are compared (and indexed): a file of thousands of near copies (a log, a
+    # generated table) must not cost a comparison with each earlier one, and a truncated
+    # copy left in such a file is one more line, not a wrong one.
+    MAX_BUCKET = 64
 
     def __init__(self) -> None:
         super().__init__()
         self.keys: set[str] = set()
-        self.by_prefix: dict[str, list[str]] = {}
+        self.by_prefix: dict[tuple[int, int], list[str]] = {}
         self.has_body = False  # a line of real body text (>= 100 characters) was kept
 
     def append(self, line: Line) -> None:
         super().append(line)
         self.keys.add(line.key)
-        self.by_prefix.setdefault(line.key[: self.PREFIX], []).append(line.key)
+        for length in _prefix_lengths(len(line.key)):
+            bucket = self.by_prefix.setdefault((length, hash(line.key[:length])), [])
+            if len(bucket) < self.MAX_BUCKET:
+                bucket.append(line.key)
         self.has_body = self.has_body or len(line.text) >= 100
 
     def repeat_of(self, line: Line) -> str | None:
-        if line.key in self.keys:
+        key = line.key
+        if key in self.keys:
             return "repeat"
-        if len(line.key) >= self.PREFIX:
-            earlier = self.by_prefix.get(line.key[: self.PREFIX], [])
-            if any(key.startswith(line.key) for key in earlier):
+        lengths = _prefix_lengths(len(key))
+        if lengths:
+            length = lengths[-1]
+            earlier = self.by_prefix.get((length, hash(key[:length])), ())
+            if any(other.startswith(key) for other in earlier):
                 return "truncated repeat"
         return None
+
+
+def _prefix_lengths(size: int) -> list[int]:
+    """The indexed prefix lengths a key of `size` characters reaches."""
+    return [n for n in PREFIX_LENGTHS if n <= size]
+
+
+# 40, 50, 62, 77, ...: each about 1.25 times the one before, up to past any line's length.
+PREFIX_LENGTHS: tuple[int, ...] = tuple(
+    sorted({int(KeptLines.PREFIX * 1.25**i) for i in range(80)})
+)
 
 
 def drop_rule(
@@ -531,8 +560,14 @@ _DATE_RE = re.compile(_DATE)
 _DATE_LINE_LABELS = re.compile(
     r"\b(?:first\s+|last\s+)?(?:published|posted|updated|modified|date[d]?|on|at|am|pm|a\.m\.|p\.m\.)"
     r"(?=\W|$)|\b\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?|\b(?:mon|tues?|wed|thu(?:rs)?|fri|sat|sun)"
-    r"(?:day)?\b|[\[\]()|/:,.·•–—-]+|\+\d{1,2}(?::?\d{2})?",
+    r"(?:day)?\b|[\[\]()|/:,.·•–—-]+|\+\d{1,2}(?::?\d{2})?"
+    r"|\b\d+\s+(?:min(?:ute)?s?|hours?|hrs?|days?)\s+(?:ago|read)\b|\b(?:min|minute)\s+read\b",
     re.I,
+)
+# "14/01/2025", "2025/01/14": a numeric date is read only when it cannot be the other way
+# round (a day above 12, or the year first); "03/04/2025" stays unread.
+_NUMERIC_DATE_RE = re.compile(
+    r"\b(?:(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})|(?P<y2>\d{4})/(?P<m2>\d{1,2})/(?P<d2>\d{1,2}))\b"
 )
 _TIME_ZONE = re.compile(r"\b(?:GMT|UTC|[A-Z]{1,2}[SD]?T|IST|MSK|AEST|AEDT|CEST|EEST)\b")
 _UPDATED_BEFORE = re.compile(r"\b(?:updated|modified)\W*(?:on|at)?\W*$", re.I)
@@ -553,7 +588,7 @@ def printed_date(line: str) -> tuple[dt.date, str] | None:
         return None
     matches = list(_DATE_RE.finditer(line))
     if not matches:
-        return None
+        return _numeric_printed_date(line)
     who = byline(line)
     rest = line.split(who, 1)[1] if who is not None else line
     residue = _DATE_RE.sub(" ", rest)
@@ -568,6 +603,30 @@ def printed_date(line: str) -> tuple[dt.date, str] | None:
         if date is not None and date.year in _YEARS:
             return date, match.group(0)
     return None
+
+
+def _numeric_printed_date(line: str) -> tuple[dt.date, str] | None:
+    match = _NUMERIC_DATE_RE.search(line)
+    if not match:
+        return None
+    residue = _DATE_LINE_LABELS.sub(" ", _NUMERIC_DATE_RE.sub(" ", line))
+    if re.search(r"[^\W\d_]{2,}", _TIME_ZONE.sub(" ", residue)):
+        return None
+    if match["y2"]:
+        year, month, day = int(match["y2"]), int(match["m2"]), int(match["d2"])
+    else:
+        first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
+        if first > 12 >= second:
+            day, month = first, second
+        elif second > 12 >= first:
+            day, month = second, first
+        else:
+            return None  # 03/04/2025: March 4 or 3 April
+    try:
+        found = dt.date(year, month, day)
+    except ValueError:
+        return None
+    return (found, match.group(0)) if found.year in _YEARS else None
 
 
 def is_published_label(line: str) -> bool:

@@ -144,3 +144,19 @@ def test_a_wrapped_headline_is_one_title() -> None:
         == "Ferry crews in Saltmarch walk out over night-shift pay and cancelled rest days"
     )
     assert "night-shift pay and cancelled rest days" not in text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("March 3, 2025 7:41 PM UTC  Updated 3 hours ago", dt.date(2025, 3, 3)),
+        ("Posted: 14/01/2025", dt.date(2025, 1, 14)),
+        ("2025/01/14", dt.date(2025, 1, 14)),
+        ("Posted: 03/04/2025", None),  # 3 April or March 4: left unread
+    ],
+)
+def test_clock_times_relative_updates_and_unambiguous_numeric_dates(
+    tmp_path: Path, line: str, expected: dt.date | None
+) -> None:
+    article = _article(tmp_path, f"Saltmarch ferry crews walk out over pay\n{line}\n{BODY}")
+    assert article.published == expected  # type: ignore[attr-defined]

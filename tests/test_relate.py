@@ -15,7 +15,8 @@ from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
 from briefing.relations import candidate_pairs, parties_of, stance
 from briefing.schemas import Claim, Finding
-from tests.factories import make_article, make_claim
+from tests.factories import make_article
+from tests.test_aggregate import make_claim
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

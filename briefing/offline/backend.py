@@ -47,7 +47,7 @@ class OfflineBackend:
 
     async def compose(self, related: Related, context: BriefContext) -> Composition:
         overview, sections = compose_offline(related.findings, context, related.conflicts)
-        return Composition(brief_title(related.findings), overview, sections)
+        return Composition(brief_title(related.findings, context.articles), overview, sections)
 
     async def aclose(self) -> None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from briefing.assemble import (
@@ -16,9 +17,16 @@ from briefing.assemble import (
     overview_line,
 )
 from briefing.lexicon import active
-from briefing.schemas import Finding
+from briefing.schemas import Article, Finding
 
 _POSITION_TYPES = ("statement", "position")
+# Undated reports take at most this share of the brief's words (or the share of the
+# articles that are undated, when more are).
+UNDATED_SHARE = 0.25
+# Headline words name the story when two headlines and nearly as many as hold the most
+# shared word (this share of them) hold them; the most shared come first.
+TITLE_TERM_SHARE = 0.5
+MAX_TITLE_TERMS = 3
 
 
 def compose_offline(
@@ -34,11 +42,20 @@ def compose_offline(
     in_conflicts = {f.finding_id for pair in conflicts for f in pair}
     findings = [f for f in findings if f.finding_id not in in_conflicts]
     kept_ids = set()
-    words = 0
-    for finding in sorted(findings, key=lambda f: (-f.salience, f.finding_id)):
-        words += len(finding.statement.split()) + 2  # the date label
-        if words > budget:
-            break
+    words = undated_words = 0
+    undated_articles = sum(1 for a in context.articles if a.published is None)
+    undated_share = max(UNDATED_SHARE, undated_articles / max(1, len(context.articles)))
+    # Dated developments first; undated reports get a bounded share and never push a
+    # dated development out.
+    for finding in sorted(findings, key=lambda f: (not _dated(f), -f.salience, f.finding_id)):
+        cost = len(finding.statement.split()) + 2  # the date label
+        if words + cost > budget:
+            continue
+        if not _dated(finding):
+            if undated_words + cost > undated_share * budget:
+                continue
+            undated_words += cost
+        words += cost
         kept_ids.add(finding.finding_id)
     ordered = [f for f in findings if f.finding_id in kept_ids]  # keep timeline order
     positions: dict[str, list[Finding]] = defaultdict(list)
@@ -88,18 +105,60 @@ def _conflict_items(conflicts: list[tuple[Finding, Finding]]) -> list[PlannedIte
     return items
 
 
+def _dated(finding: Finding) -> bool:
+    return bool(finding.event_date or finding.published)
+
+
 def _position_holder(finding: Finding) -> str | None:
-    """The person or state whose position a finding states, if it states one."""
-    if finding.claim_type not in _POSITION_TYPES:
+    """Who states the position: a named speaker (a person, a state, an organisation)."""
+    if finding.claim_type not in _POSITION_TYPES or not finding.speaker:
         return None
     speaker = finding.speaker
     lexicon = active()
-    return (
-        speaker if speaker and (lexicon.is_person(speaker) or lexicon.is_state(speaker)) else None
-    )
+    named = lexicon.kind(speaker) is not None or speaker[:1].isupper()
+    return speaker if named else None
 
 
-def brief_title(findings: list[Finding]) -> str:
+_TITLE_STOPWORDS = frozenset(
+    """a an the and or but of to in on at for with by from as after before over under into
+    is are was were be been has have had will would could should may might new says said
+    say amid after as its their his her this that these those how why what who more most
+    than up out off just""".split()
+)
+
+
+def _title_words(title: str) -> list[tuple[str, str]]:
+    """(key, word as written) for the content words of a headline."""
+    found = []
+    for word in re.findall(r"[\w’'-]+", title):
+        key = word.lower().strip("’'")
+        key = key[:-1] if key.endswith("s") and len(key) > 4 else key
+        if key not in _TITLE_STOPWORDS and not key.isdigit() and len(key) > 2:
+            found.append((key, word))
+    return found
+
+
+def _as_written(forms: Counter[str]) -> str:
+    """A name keeps its capital; a word capitalised only by headline style loses it."""
+    word = forms.most_common(1)[0][0]
+    return word if all(w[:1].isupper() for w in forms) else word.lower()
+
+
+def brief_title(findings: list[Finding], articles: list[Article] | None = None) -> str:
+    """The story named by its own headlines: the words most of them share, most shared
+    first; else the actors most named."""
+    titles = [a.title for a in articles or [] if a.title]
+    counts = Counter(key for t in titles for key in {k for k, _ in _title_words(t)})
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for title in titles:
+        for key, word in _title_words(title):
+            written[key][word] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ranked[0][1] if ranked else 0
+    common = [k for k, n in ranked if n >= 2 and n >= TITLE_TERM_SHARE * top]
+    if common:
+        words = [_as_written(written[k]) for k in common[:MAX_TITLE_TERMS]]
+        return "Situation brief: " + " ".join(words)
     mentions = Counter(actor for f in findings for actor in f.actors[:3])
     top = [actor for actor, _ in mentions.most_common(3)]
     return "Situation brief: " + (", ".join(top) if top else "news digest")
