@@ -43,7 +43,7 @@ _TRAILING_INVERTED = re.compile(
 )
 # "The union said ...", "Jane Roe, the health chief, said ...".
 _LEADING = re.compile(
-    rf"^(?P<who>[^,;\"“”]{{2,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
+    rf"^(?P<who>[^,;]{{2,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
     rf"(?:\s+(?:has|have|had|also|again|later|previously|repeatedly|publicly|on\s+\w+day))*"
     rf"\s+{_VERB}\b"
 )
@@ -69,6 +69,8 @@ _OWNED_SOURCE = re.compile(
 )
 _CONJUNCTION = re.compile(r"^(?:and|but|as|while|when|after|because|since|though|so)\s+", re.I)
 _SUBORDINATE = re.compile(r"\s+(?:as|while|when|after|because|since|though|where)\s+")
+# "the ministry still officially maintains": the adverbs are not part of the name.
+_TRAILING_ADVERBS = re.compile(r"(?:\s+(?:still|also|now|again|already|\w+ly))+$")
 _DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
 MAX_SPEAKER_WORDS = 8
 
@@ -98,7 +100,8 @@ def speaker_of(sentence: str, lexicon: Lexicon, people_before: Sequence[str] = (
 
 
 def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | None:
-    who = _CONJUNCTION.sub("", raw.strip(" ,.:;'\"“”’"))
+    who = _CONJUNCTION.sub("", re.sub(r"[\"“”]", "", raw).strip(" ,.:;'’"))
+    who = _TRAILING_ADVERBS.sub("", who)
     # "Prices rose as traders said ...": the subject is the one after the last conjunction.
     who = _SUBORDINATE.split(who)[-1]
     owned = _OWNED_SOURCE.match(who)
