@@ -114,8 +114,10 @@ def _unique(citations: list[BriefCitation]) -> list[BriefCitation]:
 def _date_label(lead: Finding, articles: dict[str, Article]) -> str:
     """How an item's date is shown; a date the tool worked out says so."""
     if lead.event_date:
-        inferred = lead.event_date_source == "relative"
-        return f"{lead.event_date} (inferred)" if inferred else str(lead.event_date)
+        inferred = " (inferred)" if lead.event_date_source == "relative" else ""
+        if lead.published and lead.event_date > lead.published:
+            return f"due {lead.event_date}{inferred}"  # after its report: a plan's day
+        return f"{lead.event_date}{inferred}"
     if lead.published:
         sources = {
             articles[c.article_id].date_source for c in lead.claims if c.article_id in articles

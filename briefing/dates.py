@@ -37,7 +37,7 @@ _WEEKDAY_RE = re.compile(
 )
 _RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
 _FUTURE_RE = re.compile(
-    r"\b(?:will|shall|scheduled|planned|plans? to|expected to|due to|"
+    r"\b(?:will|shall|scheduled|planned|plans? to|expected to|due to|expires?|expiring|"
     r"to (?:meet|visit|travel|hold|attend|sign|vote|decide|host))\b",
     re.I,
 )

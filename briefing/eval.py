@@ -146,7 +146,8 @@ def score_brief(brief: Brief, gold: dict[str, Any]) -> Scores:
     for item in items:
         dates = [published.get(c.source) for c in item.citations]
         reported = max((d for d in dates if d), default=None)
-        if item.event_date and reported and item.event_date > reported:
+        planned = item.date_label.startswith("due ")
+        if item.event_date and reported and item.event_date > reported and not planned:
             scores.events_after_publication += 1
     return scores
 

@@ -167,7 +167,9 @@ class OfflineExtractor:
             actors.insert(0, speaker)
         attribution = _attribution(statement, chain_sources)
         claim_type = _claim_type(lexicon.without_names(statement), speaker, attribution)
-        when = event_date(statement, article.published, future=attribution == "planned")
+        # Only a future cue just before a date makes it a plan's day: "will publish them"
+        # late in a sentence does not move its "on Saturday" to next week.
+        when = event_date(statement, article.published)
         salience = _salience(statement, actors, speaker, position, lexicon)
         return Claim(
             claim_id=claim_id(article.article_id, statement),
