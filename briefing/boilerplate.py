@@ -34,6 +34,8 @@ _BANNER_RES = [
         r"^access denied\b",
         r"^forbidden\W*$",
         r"^(?:please )?enable javascript\b",
+        r"\b(?:could not be (?:loaded|displayed|shown)|failed to load|please try again later"
+        r"|something went wrong)\b",
     )
 ]
 
@@ -282,6 +284,7 @@ _NAVIGATION_RE = re.compile(
     # menu items set apart by runs of spaces: "News  Provinces  Health  Sport"
     r"|^(?:[\w&'’-]+(?: [\w&'’-]+)?(?:\s{2,}|\t+)){1,}[\w&'’-]+(?: [\w&'’-]+)?$"
 )
+_MENU_WORDS_RE = re.compile(r"^[A-Z][\w'’-]*(?:\s+(?:&|[A-Z][\w'’-]*))+$")
 _COOKIE_RE = re.compile(
     r"\bcookies?\b.{0,200}\b(?:accept|agree|consent|privacy|settings|policy|preferences)\b", re.I
 )
@@ -321,7 +324,18 @@ def is_widget(line: str) -> bool:
 
 
 def is_navigation(line: str) -> bool:
-    return len(line) < SHORT_LINE and bool(_NAVIGATION_RE.match(line))
+    """A menu: items set apart by bars, arrows or runs of spaces, or five or more
+    capitalised words with no small word between them ("News Business Port & Shipping")."""
+    if len(line) >= SHORT_LINE:
+        return False
+    if _NAVIGATION_RE.match(line):
+        return True
+    words = line.split()
+    return (
+        len(words) >= 5
+        and bool(_MENU_WORDS_RE.match(line))
+        and not any(w.lower() in _FUNCTION_WORDS for w in words)
+    )
 
 
 def is_cookie_notice(line: str) -> bool:
@@ -570,6 +584,7 @@ _NUMERIC_DATE_RE = re.compile(
     r"\b(?:(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})|(?P<y2>\d{4})/(?P<m2>\d{1,2})/(?P<d2>\d{1,2}))\b"
 )
 _TIME_ZONE = re.compile(r"\b(?:GMT|UTC|[A-Z]{1,2}[SD]?T|IST|MSK|AEST|AEDT|CEST|EEST)\b")
+_NAME_BEFORE_SEPARATOR = re.compile(r"^\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3}\s*[·|•—–]")
 _UPDATED_BEFORE = re.compile(r"\b(?:updated|modified)\W*(?:on|at)?\W*$", re.I)
 _POSTED_UPDATED = re.compile(r"\b(?:posted|published)\s*/\s*updated\b", re.I)
 _PUBLISHED_LABEL = re.compile(r"^\W*(?:first\s+)?(?:published|posted)\b", re.I)
@@ -589,8 +604,11 @@ def printed_date(line: str) -> tuple[dt.date, str] | None:
     matches = list(_DATE_RE.finditer(line))
     if not matches:
         return _numeric_printed_date(line)
+    line = line.replace("*", "").replace("_", " ")  # Markdown emphasis
     who = byline(line)
     rest = line.split(who, 1)[1] if who is not None else line
+    # "Priya Venn · Feb 12, 2025": a name set apart from the date is a byline too.
+    rest = _NAME_BEFORE_SEPARATOR.sub(" ", rest)
     residue = _DATE_RE.sub(" ", rest)
     residue = _TIME_ZONE.sub(" ", _DATE_LINE_LABELS.sub(" ", residue))
     if re.search(r"[^\W\d_]{2,}", residue):

@@ -182,8 +182,13 @@ def _title(
     ):
         dropped.append(("glued title", first.text))
         del kept[0]
-    if kept[0].heading:
-        return bp.HEADING_PREFIX_RE.sub("", kept[0].key), None
+    headings = [i for i, line in enumerate(kept[:MAX_HEADINGS_SEEN]) if line.heading]
+    if headings:
+        # "# The Site" then "## The headline": the first heading of headline shape wins.
+        pick = next((i for i in headings if _headline_shaped(kept[i])), headings[0])
+        masthead = kept[headings[0]].key if pick != headings[0] else None
+        title = bp.HEADING_PREFIX_RE.sub("", kept[pick].key)
+        return title, bp.HEADING_PREFIX_RE.sub("", masthead) if masthead else None
     body = next((i for i, line in enumerate(kept) if _reads_as_body(line)), len(kept))
     # A line that runs on into a sentence on the next line is the body's first line.
     body = next((i for i in range(body) if _runs_into_sentence(raw, kept, i)), body)
@@ -231,14 +236,21 @@ def _reads_as_body(line: bp.Line) -> bool:
 
 
 def _headline_shaped(line: bp.Line, min_words: int = MIN_TITLE_WORDS) -> bool:
-    """Words enough, not a sentence, not shouted (mastheads and section labels are)."""
-    key = line.key
+    """Words enough, not a sentence, not shouted (mastheads and section labels are), not a
+    site's name with its tagline ("Valley Voice — independent news for the valley")."""
+    key = bp.HEADING_PREFIX_RE.sub("", line.key)
     return (
         len(key) < 200
         and len(key.split()) >= min_words
         and not _SENTENCE_END_RE.search(key)
         and not key.isupper()
+        and not _TAGLINE_RE.match(key)
     )
+
+
+# A heading this far down is the body's, not the page's title.
+MAX_HEADINGS_SEEN = 6
+_TAGLINE_RE = re.compile(r"^[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3}\s+[—–|-]\s+[a-z]")
 
 
 def _assemble(raw: str, kept: list[bp.Line]) -> tuple[str, list[Segment]]:
