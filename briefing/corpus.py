@@ -23,6 +23,7 @@ from typing import Any
 
 from briefing import boilerplate as bp
 from briefing.errors import CorpusError
+from briefing.lexicon import active
 from briefing.schemas import Article, DateSource, Segment
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
@@ -149,6 +150,10 @@ def _agency(byline: str | None) -> str | None:
         return None
     name = byline.split("(")[0].strip() or byline
     if byline.isupper() or "(" in byline or _AGENCY_WORDS.search(byline):
+        # "LENA MARSH Associated Press": the reporter's name, then the agency's.
+        tail = re.search(r"(?:\b[A-Z][a-z][\w'’.-]*\s*)+$", name)
+        if tail and not name.isupper() and tail.start() > 0:
+            name = tail.group(0).strip()
         return name.title() if name.isupper() and len(name) > 4 else name
     return None
 
@@ -200,8 +205,9 @@ def _title(
     masthead = None
     for line in kept[:pick]:
         dropped.append(("masthead", line.text))
-        if masthead is None and len(line.key.split()) <= 5 and not line.key.endswith(":"):
-            masthead = line.key.title() if line.key.isupper() else line.key
+        name = re.split(r"\s+[—–|-]\s+", line.key, maxsplit=1)[0]  # without its tagline
+        if masthead is None and len(name.split()) <= 5 and not name.endswith(":"):
+            masthead = name.title() if name.isupper() else name
     del kept[:pick]
     title = _WIRE_LABEL_RE.sub("", kept[0].key)
     following = kept[1] if len(kept) > 1 else None
@@ -470,11 +476,18 @@ def _outlet(src: _Source, info: CleanInfo) -> str | None:
     ("© 2025 The Associated Press" under a reprint) says who wrote it, not who published."""
     if src.outlet or info.outlet:
         return src.outlet or info.outlet
-    origin = (info.origin or "").lower()
+    origin = _bare(info.origin or "")
+    agencies = {_bare(a) for a in active().wire_agencies}
     for name in (info.copyright_holder, info.masthead):
-        if name and not (origin and (origin in name.lower() or name.lower() in origin)):
+        bare = _bare(name or "")
+        credited = origin and (origin in bare or bare in origin)
+        if bare and not credited and bare not in agencies:
             return name
     return _url_site(src.url)
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"^the\s+", "", name.strip().lower())
 
 
 def _url_site(url: str | None) -> str | None:
@@ -591,15 +604,31 @@ def _from_html(html: str, encoding: str) -> _Source:
     text = getattr(doc, "text", None) if doc is not None else None
     if not isinstance(text, str) or not text.strip():
         raise _Skip("no article text found in the HTML")
+    site = _title_suffix_site(html, _string(getattr(doc, "title", None)))
     date_text = getattr(doc, "date", None)
     published = bp.parse_iso(date_text) if isinstance(date_text, str) else None
     return _Source(
         text,
         encoding,
         title=_string(getattr(doc, "title", None)),
-        outlet=_string(getattr(doc, "sitename", None)),
+        outlet=_string(getattr(doc, "sitename", None)) or site,
         url=_string(getattr(doc, "url", None)),
         published=published,
         date_source="metadata" if published else "unknown",
         date_evidence=f"html metadata date: {date_text}" if published else None,
     )
+
+
+_HTML_TITLE_RE = re.compile(r"<title[^>]*>(?P<title>[^<]{1,300})</title>", re.I)
+
+
+def _title_suffix_site(html: str, headline: str | None) -> str | None:
+    """ "<title>Headline - Vell Valley Echo</title>": the site's name after the headline."""
+    match = _HTML_TITLE_RE.search(html[:100_000])
+    if not match or not headline:
+        return None
+    parts = re.split(r"\s+[|–—-]\s+", bp.normalise(match["title"]))
+    if len(parts) < 2 or headline not in parts[0]:
+        return None
+    site = parts[-1].strip()
+    return site if 0 < len(site.split()) <= 5 else None

@@ -103,12 +103,19 @@ def _norm(text: str | None) -> str:
 
 
 def _same_name(found: str | None, gold: str | None) -> bool:
-    """ "The Harbour Gazette" and "Harbour Gazette"; "AP" and "The Associated Press" differ."""
+    """ "The Harbour Gazette" and "Harbour Gazette" are one name; "AP" and "The Associated
+    Press" differ (an abbreviation is not matched)."""
 
     def bare(name: str | None) -> str:
         return re.sub(r"^the\s+", "", _norm(name)).strip(" .,")
 
-    return bool(bare(found)) and bare(found) == bare(gold)
+    a, b = bare(found), bare(gold)
+    if not a or not b:
+        return False
+    # "Meridian Radio" is "Meridian Radio News": one name holds the other, word for word.
+    return a == b or bool(
+        re.search(rf"\b{re.escape(a)}\b", b) or re.search(rf"\b{re.escape(b)}\b", a)
+    )
 
 
 def _source_for(key: str, sources: list[BriefSource]) -> BriefSource | None:
