@@ -190,9 +190,9 @@ def _title(
     headings = [i for i, line in enumerate(kept[:MAX_HEADINGS_SEEN]) if line.heading]
     if headings:
         # "# The Site" then "## The headline": the first heading of headline shape wins.
-        pick = next((i for i in headings if _headline_shaped(kept[i])), headings[0])
-        masthead = kept[headings[0]].key if pick != headings[0] else None
-        title = bp.HEADING_PREFIX_RE.sub("", kept[pick].key)
+        chosen = next((i for i in headings if _headline_shaped(kept[i])), headings[0])
+        masthead = kept[headings[0]].key if chosen != headings[0] else None
+        title = bp.HEADING_PREFIX_RE.sub("", kept[chosen].key)
         return title, bp.HEADING_PREFIX_RE.sub("", masthead) if masthead else None
     body = next((i for i, line in enumerate(kept) if _reads_as_body(line)), len(kept))
     # A line that runs on into a sentence on the next line is the body's first line.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from briefing import generate
-from briefing.corpus import load_corpus
 from briefing.config import Settings
+from briefing.corpus import load_corpus
 from briefing.store import Store
 from tests.conftest import LLMEndpoint
 

@@ -160,5 +160,5 @@ def brief_title(findings: list[Finding], articles: list[Article] | None = None) 
         words = [_as_written(written[k]) for k in common[:MAX_TITLE_TERMS]]
         return "Situation brief: " + " ".join(words)
     mentions = Counter(actor for f in findings for actor in f.actors[:3])
-    top = [actor for actor, _ in mentions.most_common(3)]
-    return "Situation brief: " + (", ".join(top) if top else "news digest")
+    actors = [actor for actor, _ in mentions.most_common(3)]
+    return "Situation brief: " + (", ".join(actors) if actors else "news digest")
