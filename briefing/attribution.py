@@ -121,9 +121,6 @@ def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | No
     known = lexicon.known_actors(who)
     if known and len(who.split()) <= 2:
         return known[0]
-    if who[:1].islower() and not _DETERMINER.match(who):
-        # "officials", "residents": a plain plural noun speaks for no one in particular.
-        return who if len(who.split()) >= 2 else None
     return _DETERMINER.sub("", who)
 
 

@@ -154,8 +154,24 @@ class Lexicon:
         masked = self._outlet_regex.sub(lambda m: " " * len(m.group(0)), text)
         found: dict[str, None] = {}
         for match in self._alias_regex.finditer(masked):
-            found.setdefault(self._canonical_of[match.group(0)], None)
+            name = self._canonical_of[match.group(0)]
+            if self._inside_another_name(masked, match, name):
+                continue
+            found.setdefault(name, None)
         return list(found)
+
+    def _inside_another_name(self, text: str, match: re.Match[str], name: str) -> bool:
+        """A person's surname alone ("Vell") inside a longer proper name ("River Vell",
+        "Vell Valley Red Cross") is not that person."""
+        spelling = match.group(0)
+        if spelling == name or " " in spelling or self.kind(name) != "person":
+            return False
+        after = re.match(r"\s+([A-Z][\w'’-]*)", text[match.end() : match.end() + 40])
+        before = re.search(
+            r"([A-Z][\w'’.-]*)\s+$", text[max(0, match.start() - 40) : match.start()]
+        )
+        titled = before is not None and before.group(1).rstrip(".") in self.title_words
+        return after is not None or (before is not None and not titled)
 
     def kind(self, name: str) -> Kind | None:
         entity = self.entities.get(self._canonical_of.get(name, name))

@@ -34,10 +34,11 @@ def _speaker(sentence: str, before: tuple[str, ...] = ()) -> str | None:
         ("The department's head, Dr Amara Kell, said the rise reflected travel.", "Amara Kell"),
         ("Cases reached 389, according to the Orrin Gazette's own count.", "Orrin Gazette"),
         ('"We will not be moved," said Bram Okoro, the union leader.', "Bram Okoro"),
-        # Nobody in particular, or nobody at all: no speaker rather than a guessed one.
+        # The subject, however plain: "officials", "traders" (after the conjunction).
+        ("The talks collapsed, officials said, and the strike went on.", "officials"),
+        ("Prices rose sharply as traders said supplies were short.", "traders"),
+        # A possessive is no name, and a sentence without a reporting verb has no speaker.
         ("About 2,400 dockworkers walked out on Monday, their union said.", None),
-        ("The talks collapsed, officials said, and the strike went on.", None),
-        ("Prices rose sharply as traders said supplies were short.", None),
         ("Three ferries were cancelled on Sunday after the storm.", None),
     ],
 )

@@ -79,7 +79,12 @@ _STOPWORDS = frozenset(
     his her they which who whom would could should will not but also than then there
     after before about into over under said says such any all more most some other""".split()
 )
-_DATELINE_PREFIX = re.compile(r"^\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*")
+# "(MENAFN) ", "Corrow (AFP) - ", "MARROWICK, Feb 10 (Reuters) - ": the dateline is not
+# part of the statement.
+_DATELINE_PREFIX = re.compile(
+    r"^(?:[A-Z][A-Za-z.'’ -]{1,40}?,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?\s*)?)?"
+    r"\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*"
+)
 
 
 @lru_cache(maxsize=8)
@@ -111,13 +116,13 @@ class OfflineExtractor:
         # and the names it gives in quotes (a group "dubbed the ‘coalition of the ready’").
         lexicon = active()
         lexicon = lexicon.with_entities([*find_people(read, lexicon), *find_labels(read, lexicon)])
-        people_before: list[str] = []  # named so far, latest last: whom "she said" means
+        said_by = _speakers(sentences, lexicon)
         for position, sentence in enumerate(sentences):
-            claim = self._claim_from_sentence(article, sentence, position, lexicon, people_before)
+            claim = self._claim_from_sentence(
+                article, sentence, position, lexicon, said_by[position]
+            )
             if claim is not None:
                 candidates.append(claim)
-            named = [a for a in lexicon.known_actors(sentence.text) if lexicon.is_person(a)]
-            people_before.extend(a for a in named if not people_before or people_before[-1] != a)
         best: list[Claim] = []
         picked_words: list[set[str]] = []
         for claim in sorted(candidates, key=lambda c: -c.salience):
@@ -137,7 +142,7 @@ class OfflineExtractor:
         sentence: Sentence,
         position: int,
         lexicon: Lexicon,
-        people_before: list[str],
+        said_by: str | None,
     ) -> Claim | None:
         text = sentence.text
         words = text.split()
@@ -155,9 +160,7 @@ class OfflineExtractor:
         _, chain_sources = _speaker_and_sources(statement, lexicon)
         # Who speaks is the subject of the reporting verb; with none, the person or state
         # the sentence opens with is who acted; else nobody but the outlet.
-        speaker = speaker_of(statement, lexicon, people_before) or _subject_actor(
-            statement, lexicon
-        )
+        speaker = said_by or _subject_actor(statement, lexicon)
         if speaker is None and _PRONOUN_OPENER.match(statement):
             return None  # "He insisted ..." with no one to be "he"
         outlet = article.outlet or (prefix.group("outlet") if prefix else None)
@@ -186,6 +189,35 @@ class OfflineExtractor:
             evidence=[grounded.evidence],
             salience=salience,
         )
+
+
+_OPENS_QUOTE = re.compile(r"^[\"“]")
+_CLOSES_QUOTE = re.compile(r"[\"”]")
+
+
+def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
+    """Who speaks in each sentence. A quotation running over several sentences is said by
+    whoever the sentence that closes it names ('"We are ready. We will wait," she said.')."""
+    people_before: list[str] = []  # named so far, latest last: whom "she said" means
+    found: list[str | None] = []
+    for sentence in sentences:
+        text = _DATELINE_PREFIX.sub("", sentence.text)
+        found.append(speaker_of(text, lexicon, people_before))
+        named = [a for a in lexicon.known_actors(text) if lexicon.is_person(a)]
+        people_before.extend(a for a in named if not people_before or people_before[-1] != a)
+    for index, sentence in enumerate(sentences):
+        text = sentence.text
+        if found[index] or not _OPENS_QUOTE.match(text) or _CLOSES_QUOTE.search(text[1:]):
+            continue
+        for later in range(index + 1, min(index + MAX_QUOTED_SENTENCES, len(sentences))):
+            if _CLOSES_QUOTE.search(sentences[later].text):
+                found[index] = found[later]
+                break
+    return found
+
+
+# A quotation longer than this many sentences is not followed to its end.
+MAX_QUOTED_SENTENCES = 6
 
 
 def _sentence_evidence(article: Article, start: int, end: int, quote: str) -> GroundedQuote:
