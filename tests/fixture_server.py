@@ -194,6 +194,17 @@ def synthesized_payload(prompt: str) -> dict[str, Any] | None:
     return {"claims": [claim], "publication_date": None}
 
 
+def synthesized_compose(prompt: str) -> dict[str, Any]:
+    """For findings with no curated brief: each finding's statement as a key development,
+    citing its claims (what a model that only restates its input would write)."""
+    findings = _json_lines(prompt, "findings")
+    sentences = [{"text": f["statement"], "claim_ids": f["claim_ids"]} for f in findings]
+    return {
+        "title": "Situation brief",
+        "sections": [{"heading": "Key developments", "sentences": sentences}],
+    }
+
+
 def choose_payload(
     fixtures: list[dict[str, Any]], request: dict[str, Any], synthesize: bool = False
 ) -> dict[str, Any] | None:
@@ -205,7 +216,10 @@ def choose_payload(
     if "<findings>" in prompt:
         composed = _curated("compose.json")
         first = "first_answer" in composed and not is_reask
-        return compose_payload(prompt, composed["first_answer" if first else "answer"])
+        payload = compose_payload(prompt, composed["first_answer" if first else "answer"])
+        if synthesize and not any(section["sentences"] for section in payload["sections"]):
+            return synthesized_compose(prompt)
+        return payload
     for fixture in fixtures:
         if fixture["match"] in prompt:
             extract = fixture["extract"]
