@@ -31,7 +31,8 @@ _AFTER_VERB = (
 )
 # '"...," she said.' / '"...," Jane Roe, the health chief, told a news conference.'
 _AFTER_QUOTE = re.compile(
-    rf"[\"”’]\s*,?\s*(?P<who>[^,;\"“”]{{1,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
+    # a closing quote: after the quotation's own comma or full stop
+    rf"(?<=[,.!?])[\"”’]\s*,?\s*(?P<who>[^,;\"“”]{{1,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
     rf"\s+{_VERB}\b"
 )
 # "..., the health department said on Monday." / "..., their union said."
@@ -82,8 +83,10 @@ def speaker_of(sentence: str, lexicon: Lexicon, people_before: Sequence[str] = (
     body = _LEADING_CLAUSE.sub("", text)
     candidates: list[str] = []
     for pattern in (_AFTER_QUOTE, _LEADING, _TRAILING, _TRAILING_INVERTED):
-        match = pattern.match(body) if pattern is _LEADING else pattern.search(text)
-        if match:
+        matches = [pattern.match(body)] if pattern is _LEADING else pattern.finditer(text)
+        for match in matches:
+            if match is None:
+                continue
             apposition = match.groupdict().get("apposition")
             # "The department's head, Dr Jane Roe, said": the person in apposition speaks.
             if apposition and _names_a_person(apposition, lexicon):
