@@ -58,6 +58,12 @@ _LEADING_CLAUSE = re.compile(
     r"|Speaking|Asked|Despite|Following|Last|This|Overnight)\b[^,]{0,60},\s+)+"
 )
 _PRONOUNS = {"he", "she", "him", "her"}
+# Capitalised words that open sentences without naming anyone.
+_NON_NAME_OPENERS = frozenset(
+    "About After Before During In On At By For From With Without Despite Following Some Many"
+    " Most All Two Three Four Five Six Seven Eight Nine Ten Several Dozens Hundreds Thousands"
+    " This That These Those It They He She We Our Their His Her Its".split()
+)
 _NOT_SPEAKERS = frozenset(
     "it this that these those they we i you there which who what one some many most all"
     " its their his her our".split()
@@ -128,5 +134,32 @@ def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | No
 
 
 def _names_a_person(text: str, lexicon: Lexicon) -> str | None:
-    people = [a for a in lexicon.known_actors(text) if lexicon.is_person(a)]
+    """A person the text names; a known organisation is not one however its name looks."""
+    named = lexicon.known_actors(text)
+    people = [a for a in named if lexicon.kind(a) == "person"]
+    people = people or [a for a in named if lexicon.kind(a) is None and lexicon.is_person(a)]
     return people[0] if people else None
+
+
+# "The Vell Water Board has rejected ...", "The Regional Council ordered ...": with no
+# reporting verb, a named subject before its verb is who acted.
+_NAMED_DOER = re.compile(
+    r"^(?P<who>(?:The\s+)?[A-Z][\w'’.&-]*(?:\s+(?:of|for|and|[A-Z][\w'’.&-]*)){0,6})"
+    r"\s+(?:has\s+|have\s+|had\s+|was\s+|were\s+)?(?:\w+ed|\w+s|ordered|began|won|lost|"
+    r"kept|held|sent|made|took|gave|set|cut|put|left|met|told|said|rejected)\b"
+)
+
+
+def named_doer(sentence: str, lexicon: Lexicon) -> str | None:
+    """The named subject of a sentence's first verb, when the sentence opens with one."""
+    match = _NAMED_DOER.match(" ".join(sentence.split()))
+    if not match:
+        return None
+    who = _DETERMINER.sub("", match["who"]).strip()
+    words = who.split()
+    if len(words) < 2 and lexicon.kind(who) is None:
+        return None  # "Officials", "Residents": a capitalised word opening a sentence
+    if words[0] in _NON_NAME_OPENERS:
+        return None
+    person = _names_a_person(who, lexicon)
+    return person or who

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.attribution import speaker_of
+from briefing.attribution import named_doer, speaker_of
 from briefing.lexicon import active, find_people
 
 
@@ -51,3 +51,16 @@ def test_the_speaker_is_the_subject_of_the_reporting_verb(
 def test_she_said_is_the_person_named_last() -> None:
     assert _speaker('"It is free," she said.', ("Bram Okoro", "Amara Kell")) == "Amara Kell"
     assert _speaker('"It is free," she said.') is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "doer"),
+    [
+        ("The Vell Water Board has rejected claims that it held back water.", "Vell Water Board"),
+        ("The Regional Council ordered residents to leave by 6 p.m.", "Regional Council"),
+        ("About 2,400 dockworkers walked off the job on Monday.", None),
+        ("Officials closed the bridge overnight.", None),
+    ],
+)
+def test_a_named_subject_is_who_acted(sentence: str, doer: str | None) -> None:
+    assert named_doer(sentence, active()) == doer

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from briefing.attribution import speaker_of
+from briefing.attribution import named_doer, speaker_of
 from briefing.dates import event_date
 from briefing.grounding import GroundedQuote, ground_quote, normalise
 from briefing.ids import claim_id
@@ -160,7 +160,7 @@ class OfflineExtractor:
         _, chain_sources = _speaker_and_sources(statement, lexicon)
         # Who speaks is the subject of the reporting verb; with none, the person or state
         # the sentence opens with is who acted; else nobody but the outlet.
-        speaker = said_by or _subject_actor(statement, lexicon)
+        speaker = said_by or _subject_actor(statement, lexicon) or named_doer(statement, lexicon)
         if speaker is None and _PRONOUN_OPENER.match(statement):
             return None  # "He insisted ..." with no one to be "he"
         outlet = article.outlet or (prefix.group("outlet") if prefix else None)
