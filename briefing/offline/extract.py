@@ -207,13 +207,22 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
         people_before.extend(a for a in named if not people_before or people_before[-1] != a)
     for index, sentence in enumerate(sentences):
         text = sentence.text
-        if found[index] or not _OPENS_QUOTE.match(text) or _CLOSES_QUOTE.search(text[1:]):
+        if found[index] or not _OPENS_QUOTE.match(text):
+            continue
+        if _CLOSES_QUOTE.search(text[1:]):
+            # A whole quotation with no one named: the speaker of the sentence just before
+            # goes on ('Kell said ... . "Every parent should come to us."').
+            if index and _QUOTE_ONLY.match(text) and found[index - 1]:
+                found[index] = found[index - 1]
             continue
         for later in range(index + 1, min(index + MAX_QUOTED_SENTENCES, len(sentences))):
             if _CLOSES_QUOTE.search(sentences[later].text):
                 found[index] = found[later]
                 break
     return found
+
+
+_QUOTE_ONLY = re.compile(r"^[\"“][^\"“”]+[\"”]\s*$")
 
 
 # A quotation longer than this many sentences is not followed to its end.
