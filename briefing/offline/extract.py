@@ -202,8 +202,13 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
     found: list[str | None] = []
     for sentence in sentences:
         text = _DATELINE_PREFIX.sub("", sentence.text)
-        found.append(speaker_of(text, lexicon, people_before))
+        speaker = speaker_of(text, lexicon, people_before)
+        found.append(speaker)
         named = [a for a in lexicon.known_actors(text) if lexicon.is_person(a)]
+        # The person who spoke last is whom a following "she said" most often means, more
+        # than a name merely mentioned in passing ("villages such as Stoke Vell").
+        if speaker and lexicon.kind(speaker) in (None, "person") and lexicon.is_person(speaker):
+            named = [a for a in named if a != speaker] + [speaker]
         people_before.extend(a for a in named if not people_before or people_before[-1] != a)
     for index, sentence in enumerate(sentences):
         text = sentence.text
