@@ -8,14 +8,18 @@ return data and raise BriefingError subclasses, and never print.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
+import re
+import secrets
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefing import config, lexicon
-from briefing.aggregate import group_syndicated, merge_findings
+from briefing.aggregate import SyndicationGroups, group_syndicated, merge_findings
 from briefing.assemble import DISCREPANCIES, BriefContext, PlannedSection, assemble_brief
 from briefing.backend import Backend, make_backend
 from briefing.corpus import Corpus, FileProblem, load_corpus
@@ -29,6 +33,7 @@ from briefing.errors import (
     LLMCallFailed,
     LLMError,
 )
+from briefing.grounding import normalise
 from briefing.render import to_html, to_json, to_markdown
 from briefing.schemas import Article, ArticleExtraction, Brief, Claim, Period, RejectedClaim
 from briefing.store import RejectedQuote, Review, Store, cache_key
@@ -196,8 +201,9 @@ async def build_from_articles(
                 claims.append(claim)
             else:
                 rejected.append((claim, review))
-        stats.claims_used = len(claims)
         groups = group_syndicated(articles)
+        claims = without_feed_furniture(claims, by_id, groups)
+        stats.claims_used = len(claims)
         context = BriefContext(
             period=period,
             articles=articles,
@@ -335,7 +341,13 @@ def generate(
 
 
 def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> list[Path]:
-    """Write `out/stem.<format>` for each format; a reader never sees half a file."""
+    """Write `out/stem.<format>` for each format; a reader never sees half a file.
+
+    Each file is written beside its final name, to a new file of a name no one could
+    plant (never through a symlink left there), then renamed; on failure it is removed.
+    A lone surrogate (from a JSON record's metadata) is written as U+FFFD: the files are
+    always valid UTF-8. Quotes never hold one, since an article's text cannot.
+    """
     renderers = {"md": to_markdown, "json": to_json, "html": to_html}
     unknown = [f for f in formats if f not in renderers]
     if unknown:
@@ -345,10 +357,19 @@ def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> l
         out.mkdir(parents=True, exist_ok=True)
         for fmt in formats:
             path = out / f"{stem}.{fmt}"
-            # Write beside, then rename: a reader never sees half a brief.
-            partial = path.with_suffix(path.suffix + ".partial")
-            partial.write_text(renderers[fmt](brief), encoding="utf-8")
-            os.replace(partial, path)
+            data = _LONE_SURROGATE_RE.sub("\ufffd", renderers[fmt](brief)).encode("utf-8")
+            # A new file under a random name, made with O_EXCL: it never follows a planted
+            # symlink, and a stale or planted `.partial` is never written through.
+            partial = out / f".{path.name}.{secrets.token_hex(8)}.partial"
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(partial, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(partial)
+                raise
             paths.append(path)
     except OSError as error:
         raise BriefingError(
@@ -356,6 +377,32 @@ def write_brief(brief: Brief, out: Path, stem: str, formats: Sequence[str]) -> l
             " (the extractions are kept in the store)"
         ) from None
     return paths
+
+
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def without_feed_furniture(
+    claims: list[Claim], articles: dict[str, Article], groups: SyndicationGroups
+) -> list[Claim]:
+    """Claims less a feed's own furniture: a sentence that stands in records of one file
+    that are otherwise unrelated ("Valley Wire aggregates regional news ...") is the
+    feed's, not news. Copies of one story (one syndication group) may share sentences."""
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for claim in claims:
+        article = articles[claim.article_id]
+        feed = article.path.split("#", 1)[0]
+        if "#" in article.path:
+            seen[(feed, normalise(claim.statement).text.lower())].add(
+                groups.group_of[claim.article_id]
+            )
+    furniture = {key for key, found_in in seen.items() if len(found_in) > 1}
+    return [
+        c
+        for c in claims
+        if (articles[c.article_id].path.split("#", 1)[0], normalise(c.statement).text.lower())
+        not in furniture
+    ]
 
 
 def _rejection(

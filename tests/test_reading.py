@@ -160,3 +160,28 @@ def test_clock_times_relative_updates_and_unambiguous_numeric_dates(
 ) -> None:
     article = _article(tmp_path, f"Saltmarch ferry crews walk out over pay\n{line}\n{BODY}")
     assert article.published == expected  # type: ignore[attr-defined]
+
+
+def test_a_feeds_own_boilerplate_is_not_news(tmp_path: Path) -> None:
+    """A sentence in unrelated records of one feed is the feed's furniture."""
+    from briefing import Settings, build_brief
+
+    about = "Harbour Wire gathers regional news from its partner newsrooms every single day."
+    stories = [
+        "Ferry crews in Saltmarch stopped work on Monday after pay talks broke down, the union said.",
+        "The river at Corrow rose above its banks on Tuesday and the council opened two shelters.",
+        "Measles cases in the northern district reached forty on Wednesday, health officials said.",
+    ]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    records = [
+        {"title": f"Story {n}", "published": "2025-03-0{}".format(n + 1), "text": f"{s}\n{about}\n"}
+        for n, s in enumerate(stories)
+    ]
+    (corpus / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    brief = build_brief(
+        dt.date(2025, 1, 1), corpus=corpus, settings=Settings(backend="offline")
+    ).brief
+    quotes = " ".join(row.quote for row in brief.citations)
+    assert "partner newsrooms" not in quotes
+    assert "Ferry crews in Saltmarch stopped work" in quotes
