@@ -175,7 +175,7 @@ def test_a_feeds_own_boilerplate_is_not_news(tmp_path: Path) -> None:
     corpus = tmp_path / "c"
     corpus.mkdir()
     records = [
-        {"title": f"Story {n}", "published": "2025-03-0{}".format(n + 1), "text": f"{s}\n{about}\n"}
+        {"title": f"Story {n}", "published": f"2025-03-0{n + 1}", "text": f"{s}\n{about}\n"}
         for n, s in enumerate(stories)
     ]
     (corpus / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
