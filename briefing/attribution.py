@@ -74,21 +74,37 @@ _OWNED_SOURCE = re.compile(
     r"|analysis|reporting|statement|survey|records?|review)$",
     re.I,
 )
+_SUBORDINATE_START = re.compile(r"^\s*(?:as|while|when|after|because|since|though|where)\s", re.I)
 _CONJUNCTION = re.compile(r"^(?:and|but|as|while|when|after|because|since|though|so)\s+", re.I)
 _SUBORDINATE = re.compile(r"\s+(?:as|while|when|after|because|since|though|where)\s+")
 # "the ministry still officially maintains": the adverbs are not part of the name.
 _TRAILING_ADVERBS = re.compile(r"(?:\s+(?:still|also|now|again|already|\w+ly))+$")
+_CLAUSE_WORDS = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|could|should|to|up|an|that|which|be|been"
+    r"|being|it|its)\b"
+)
 _DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.I)
 MAX_SPEAKER_WORDS = 8
 
 
-def speaker_of(sentence: str, lexicon: Lexicon, people_before: Sequence[str] = ()) -> str | None:
+def speaker_of(
+    sentence: str,
+    lexicon: Lexicon,
+    people_before: Sequence[str] = (),
+    speakers_before: Sequence[str] = (),
+    names_before: Sequence[str] = (),
+) -> str | None:
     """Who the sentence reports as speaking, or None. `people_before` are the people the
-    article named before this sentence, latest last: "she said" is the latest of them."""
+    article named before this sentence, latest last: "she said" is the latest of them.
+    "The federation said" is the latest of `speakers_before`, then of `names_before` (the
+    proper names the article used before), whose name ends in "federation"."""
     text = " ".join(sentence.split())
     body = _LEADING_CLAUSE.sub("", text)
     candidates: list[str] = []
     for pattern in (_AFTER_QUOTE, _LEADING, _TRAILING, _TRAILING_INVERTED):
+        if pattern is _TRAILING:
+            candidates.extend(_before_last_verb(text))
+            continue
         matches = [pattern.match(body)] if pattern is _LEADING else pattern.finditer(text)
         for match in matches:
             if match is None:
@@ -102,13 +118,40 @@ def speaker_of(sentence: str, lexicon: Lexicon, people_before: Sequence[str] = (
     if according:
         candidates.append(according["who"])
     for raw in candidates:
-        who = _clean(raw, lexicon, people_before)
+        who = _clean(raw, lexicon, people_before, speakers_before, names_before)
         if who:
             return who
     return None
 
 
-def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | None:
+_VERB_RE = re.compile(rf"\b{_VERB}\b")
+
+
+def _before_last_verb(text: str) -> list[str]:
+    """ "..., the first death reported in the outbreak, the state health service confirmed
+    on Wednesday": the clause before the LAST reporting verb, back to its comma."""
+    verbs = list(_VERB_RE.finditer(text))
+    if not verbs:
+        return []
+    found = []
+    for verb in reversed(verbs):
+        comma = text.rfind(",", 0, verb.start())
+        if comma == -1 or text.rfind('"', comma, verb.start()) != -1:
+            continue
+        clause = text[comma + 1 : verb.start()]
+        if _SUBORDINATE_START.match(clause):
+            continue  # "..., as officials urged calm": an aside, not the attribution
+        found.append(clause)
+    return found
+
+
+def _clean(
+    raw: str,
+    lexicon: Lexicon,
+    people_before: Sequence[str],
+    speakers_before: Sequence[str] = (),
+    names_before: Sequence[str] = (),
+) -> str | None:
     who = _CONJUNCTION.sub("", re.sub(r"[\"“”]", "", raw).strip(" ,.:;'’"))
     who = _TRAILING_ADVERBS.sub("", who)
     # "Prices rose as traders said ...": the subject is the one after the last conjunction.
@@ -121,9 +164,20 @@ def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | No
         return people_before[-1] if people_before else None
     if not who or lowered.split()[0] in _NOT_SPEAKERS or len(who.split()) > MAX_SPEAKER_WORDS:
         return None
-    # A clause, not a noun phrase: "cases rose to 146" before "officials said" is not a name.
-    if re.search(r"\d", who) or re.search(r"\b(?:is|are|was|were|has|have|had|will|would)\b", who):
+    # A clause, not a noun phrase: "cases rose to 146" before "officials said" is not a name,
+    # nor is "the strike threatens to plug up an".
+    if re.search(r"\d", who) or _CLAUSE_WORDS.search(" ".join(who.split()[1:])):
         return None
+    generic = re.fullmatch(r"(?:the|a|an)\s+(?P<noun>[a-z]+)", who, re.I)
+    if generic:
+        # "the department said": the department named (or heard) before, if one was.
+        noun = generic["noun"].lower()
+        earlier = [s for s in speakers_before if s.lower().split()[-1] == noun]
+        if earlier:
+            return earlier[-1]
+        named = [n for n in names_before if n.lower().split()[-1] == noun]
+        # Unresolved, "the department" is still who spoke: vague, not wrong.
+        return named[-1] if named else noun
     person = _names_a_person(who, lexicon)
     if person:
         return person
@@ -131,6 +185,14 @@ def _clean(raw: str, lexicon: Lexicon, people_before: Sequence[str]) -> str | No
     if known and len(who.split()) <= 2:
         return known[0]
     return _DETERMINER.sub("", who)
+
+
+_PROPER_NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w'’.&-]*){1,5}")
+
+
+def proper_names(text: str) -> list[str]:
+    """Multi-word capitalised names in the order they appear ("Vell Valley Regional Council")."""
+    return [m.group(0) for m in _PROPER_NAME.finditer(text)]
 
 
 def _names_a_person(text: str, lexicon: Lexicon) -> str | None:
@@ -145,8 +207,8 @@ def _names_a_person(text: str, lexicon: Lexicon) -> str | None:
 # reporting verb, a named subject before its verb is who acted.
 _NAMED_DOER = re.compile(
     r"^(?P<who>(?:The\s+)?[A-Z][\w'’.&-]*(?:\s+(?:of|for|and|[A-Z][\w'’.&-]*)){0,6})"
-    r"\s+(?:has\s+|have\s+|had\s+|was\s+|were\s+)?(?:\w+ed|\w+s|ordered|began|won|lost|"
-    r"kept|held|sent|made|took|gave|set|cut|put|left|met|told|said|rejected)\b"
+    r"\s+(?:(?:has|have|had|was|were)\s+\w+|\w+ed|began|won|lost|kept|held|sent|made|took"
+    r"|gave|set|cut|put|left|met|told|said)\b"
 )
 
 
@@ -155,7 +217,7 @@ def named_doer(sentence: str, lexicon: Lexicon) -> str | None:
     match = _NAMED_DOER.match(" ".join(sentence.split()))
     if not match:
         return None
-    who = _DETERMINER.sub("", match["who"]).strip()
+    who = re.sub(r"(?:\s+(?:of|for|and))+$", "", _DETERMINER.sub("", match["who"]).strip())
     words = who.split()
     if len(words) < 2 and lexicon.kind(who) is None:
         return None  # "Officials", "Residents": a capitalised word opening a sentence

@@ -17,6 +17,11 @@ SHORT_LINE = 120
 
 # The scrapers' first line: " date 2025-05-28 403" (publication date, HTTP status).
 HEADER_RE = re.compile(r"^[ \t]*date[ \t]+(?P<date>\d[\d-]*\d)(?:[ \t]+(?P<status>\d{3}))?[ \t]*$")
+# The same header with the page's first line after it on one line (a status code is only
+# read at the end of a line, so a headline may open with a number).
+HEADER_WITH_TEXT_RE = re.compile(
+    r"^(?P<header>[ \t]*date[ \t]+(?P<date>\d{4}-\d{2}(?:-\d{2})?)[ \t]+)(?P<rest>(?!\d{3}\s*$)\S.*)$"
+)
 
 # Bullets and Markdown markers are layout, not text: the kept part starts after them.
 PREFIX_RE = re.compile(r"^(?:[•·▪◦‣●*+\-]|#{1,6}|>)\s+")
@@ -523,9 +528,11 @@ _DATE_UNNAMED = re.sub(r"\?P<\w+>", "", _DATE)  # for a lookahead: group names m
 _DAY_NO_YEAR = r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?)"
 _DATELINE_RE = re.compile(
     # the place must be followed by a date or "(Outlet)", else it is just the sentence's start
-    rf"^(?:(?P<place>[A-Z][A-Za-z.'\u2019 -]{{1,40}}?),?\s+(?={_DATE_UNNAMED}|{_DAY_NO_YEAR}\s*\(|\())?"
+    rf"^(?:(?P<place>[A-Z][A-Za-z.'\u2019 -]{{1,40}}?(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?)"
+    rf",?\s+(?={_DATE_UNNAMED}|{_DAY_NO_YEAR}\s*\(|(?:[-\u2014\u2013]\s*)?\())?"
     rf"(?:(?P<date>{_DATE})\s*|{_DAY_NO_YEAR}\s*(?=\())?"
-    r"(?:\((?P<outlet>[A-Z][A-Za-z0-9 .&'\u2019-]{1,40})\)\s*)?(?P<dash>[-\u2014\u2013:]\s)?"
+    r"(?:(?:[-\u2014\u2013]\s*)?\((?P<outlet>[A-Z][A-Za-z0-9 .&'\u2019-]{1,40})\)\s*)?"
+    r"(?P<dash>[-\u2014\u2013:]\s)?"
 )
 
 

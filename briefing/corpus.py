@@ -13,7 +13,9 @@ import codecs
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import stat
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -110,6 +112,16 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
         line = _content(raw, match.start(), match.end())
         if line is None:
             continue
+        header = bp.HEADER_WITH_TEXT_RE.match(line.text) if number == 0 else None
+        if header:
+            # " date 2024-09-30 US port strike by 45,000 ...": the scraper's header, then
+            # the page's first line on the same line. The header is dropped, the rest kept.
+            info.update(header_line=header["header"].strip(), header_date=header["date"])
+            dropped.append(("header", header["header"].strip()))
+            line = _content(raw, line.start + header.start("rest"), match.end())
+            if line is None:
+                continue
+            number = 1
         # Directly under the previous line (one line break): a credit's second line.
         adjacent = len(_BREAK_RE.findall(raw, prev_end, match.start())) <= 1
         prev_end = match.end()
@@ -125,7 +137,17 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
 
     title, masthead = _title(raw, kept, dropped)
     body = kept[1:] if title is not None and kept else kept
-    date, credited, evidence = bp.parse_dateline(body[0].text) if body else (None, None, None)
+    date, credited, evidence = None, None, None
+    # The dateline opens the body, sometimes under a credit line ("Associated Press").
+    for line in body[:DATELINE_LINES]:
+        date, credited, evidence = bp.parse_dateline(line.text)
+        if date or credited:
+            break
+        if line.key in _agency_names():
+            credited = line.key
+            dropped.append(("credit", line.text))
+            kept.remove(line)
+            break
     text, segments = _assemble(raw, kept)
     origin = credited or _agency(info.get("byline")) or info.get("credited")
     clean_info = CleanInfo(
@@ -138,6 +160,14 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
         **info,
     )
     return text, segments, clean_info
+
+
+# The dateline is looked for in this many lines at the top of the body.
+DATELINE_LINES = 3
+
+
+def _agency_names() -> frozenset[str]:
+    return frozenset(active().wire_agencies)
 
 
 _AGENCY_WORDS = re.compile(r"\b(?:Press|News|Agency|Service|Wire|Newswire|Staff)\b", re.I)
@@ -377,12 +407,12 @@ class _Loader:
         name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         suffix = path.suffix.lower()
         try:
+            # What a path is comes first: a FIFO, a device or a link out of the corpus is
+            # never opened, whatever its name says.
+            target = _regular_file(path, self.root)
             if suffix not in SUPPORTED:
                 raise _Skip(_UNSUPPORTED.format(suffix or path.name))
-            try:
-                data = path.read_bytes()
-            except OSError as err:
-                raise _Skip(f"cannot read: {err.strerror or err}") from None
+            data = _read_bounded(target)
             text, encoding, warning = _decode(data)
             loaded = len(self.articles)
             if suffix in (".json", ".jsonl"):
@@ -424,10 +454,15 @@ class _Loader:
         # a date the page prints, then its dateline, then a date in its URL.
         published, source, evidence = src.published, src.date_source, src.date_evidence
         if src.header and info.header_date is not None:
-            published = bp.parse_iso(info.header_date)
-            if published is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", info.header_date):
-                raise _Skip(f"line 1: header date '{info.header_date}' is not a date")
-            source, evidence = "header", info.header_line
+            if re.fullmatch(r"\d{4}-\d{2}", info.header_date):
+                pass  # a month only: the article stays undated, not skipped
+            else:
+                published = bp.parse_iso(info.header_date)
+                if published is None or not re.fullmatch(
+                    r"\d{4}-\d{2}-\d{2}", info.header_date
+                ):
+                    raise _Skip(f"line 1: header date '{info.header_date}' is not a date")
+                source, evidence = "header", info.header_line
         if published is None and info.printed_date is not None:
             published, source, evidence = info.printed_date, "dateline", info.printed_evidence
         if published is None and info.dateline_date is not None:
@@ -502,8 +537,25 @@ def _url_site(url: str | None) -> str | None:
     return name.capitalize() if name else None
 
 
+# A news article is a few hundred kilobytes at most, with its page's markup; a bigger file
+# is a dump or a mistake, and reading it whole would cost memory and minutes.
+MAX_FILE_BYTES = 20_000_000
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
 def load_corpus(corpus_dir: Path) -> Corpus:
-    """Every article under corpus_dir (recursively, hidden names skipped), sorted by path."""
+    """Every article under corpus_dir (recursively, hidden names skipped), sorted by path.
+
+    Only regular files inside the folder are read: a FIFO, a socket or a device is
+    skipped unopened, a symlink is followed only to a file or folder inside the corpus,
+    and a file over MAX_FILE_BYTES is skipped from its size.
+    """
     root = Path(corpus_dir)
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
@@ -514,12 +566,112 @@ def load_corpus(corpus_dir: Path) -> Corpus:
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    files = (
-        p
-        for p in root.rglob("*")
-        if not any(part.startswith(".") for part in p.relative_to(root).parts) and not p.is_dir()
-    )
-    yield from sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    """Every entry under root with no hidden part, sorted by path, except the folders
+    walked into; load_file says why any entry that is not a file is skipped.
+
+    Real folders are walked first. A symlinked folder is walked afterwards, under its
+    own name, when it resolves to a folder inside the corpus that no walk has reached
+    (a hidden one, say); otherwise it is listed as an entry, unopened: one that points
+    outside the corpus, or that repeats a folder already read (a cycle among them).
+    """
+    real_root = Path(os.path.realpath(root))
+    walked: set[Path] = set()
+    entries: list[Path] = []
+    links: list[Path] = []
+
+    def visit(folder: Path) -> None:
+        walked.add(Path(os.path.realpath(folder)))
+        try:
+            children = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            entries.append(folder)  # load_file reports it: unreadable, or a folder
+            return
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            path = Path(child.path)
+            if child.is_dir(follow_symlinks=False):
+                visit(path)
+            elif child.is_symlink() and path.is_dir():
+                links.append(path)
+            else:
+                entries.append(path)
+
+    visit(root)
+    while links:
+        link = links.pop(0)
+        target = Path(os.path.realpath(link))
+        if target.is_relative_to(real_root) and target not in walked:
+            visit(link)
+        else:
+            entries.append(link)
+    yield from sorted(entries, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _regular_file(path: Path, root: Path) -> Path:
+    """The path to read for `path`: itself, or a symlink's target inside the corpus.
+    Raises _Skip for anything else, from its metadata alone, without opening it."""
+    try:
+        info = os.lstat(path)
+    except OSError as err:
+        raise _Skip(f"cannot read: {err.strerror or err}") from None
+    target = path
+    if stat.S_ISLNK(info.st_mode):
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(os.path.realpath(root)):
+            raise _Skip("symlink points outside the corpus")
+        try:
+            info = os.stat(target)
+        except OSError as err:
+            raise _Skip(f"cannot read: {err.strerror or err} (a broken symlink)") from None
+        if stat.S_ISDIR(info.st_mode):
+            raise _Skip("symlinked folder not followed: the folder it points to is read already")
+    elif stat.S_ISDIR(info.st_mode):  # listed by _walk only when it could not be read
+        try:
+            os.scandir(path).close()
+        except OSError as err:
+            raise _Skip(f"cannot read the folder: {err.strerror or err}") from None
+    _check_regular(info)
+    return target
+
+
+def _check_regular(info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((kind for test, kind in _KINDS if test(info.st_mode)), "an unknown kind")
+        raise _Skip(f"not a regular file ({kind})")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _Skip(_too_large(info.st_size))
+
+
+def _too_large(size: int) -> str:
+    def mb(n: int) -> str:
+        return f"{n / 1e6:.0f}" if n >= 100e6 else f"{n / 1e6:.1f}".removesuffix(".0")
+
+    return f"file too large ({mb(size)} MB; the limit is {mb(MAX_FILE_BYTES)} MB)"
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file, reading at most MAX_FILE_BYTES + 1 of them.
+
+    The file is checked again once open (it may have been swapped for a FIFO since its
+    path was checked: O_NONBLOCK keeps that open from waiting for a writer, O_NOFOLLOW
+    refuses a symlink put in its place), and a file that grew past the limit meanwhile
+    is read no further than it.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise _Skip(f"cannot read: {err.strerror or err}") from None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            _check_regular(os.fstat(fd))
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as err:
+            raise _Skip(f"cannot read: {err.strerror or err}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _Skip(f"file too large (it grew past the limit of {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    return data
 
 
 def _records(text: str, suffix: str) -> Iterator[tuple[int, Any]]:

@@ -136,7 +136,8 @@ class Lexicon:
         spellings = sorted(self._canonical_of, key=len, reverse=True)
         if not spellings:
             return re.compile(r"(?!x)x")
-        return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, spellings)) + r")(?!\w)")
+        # "German-language" names no state: a hyphen after a name makes it an adjective.
+        return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, spellings)) + r")(?![\w-])")
 
     @cached_property
     def _all_outlets(self) -> tuple[str, ...]:

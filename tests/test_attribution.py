@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.attribution import named_doer, speaker_of
+from briefing.attribution import named_doer, proper_names, speaker_of
 from briefing.lexicon import active, find_people
 
 
@@ -64,3 +64,47 @@ def test_she_said_is_the_person_named_last() -> None:
 )
 def test_a_named_subject_is_who_acted(sentence: str, doer: str | None) -> None:
     assert named_doer(sentence, active()) == doer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        # The speaker is the subject of the LAST reporting verb, back to its comma.
+        (
+            "A child died in Lubbock, the first death reported this year, the state health"
+            " service confirmed on Wednesday.",
+            "state health service",
+        ),
+        # An aside after the attribution is not it.
+        (
+            "Cases rose to 146, the health department said on Monday, as officials urged calm.",
+            "health department",
+        ),
+        # A clause is no name.
+        (
+            "The strike threatens to plug up an estimated $2 billion in trade, analysts said.",
+            "analysts",
+        ),
+        ("The walkout threatens to plug up an estimated $2 billion in trade.", None),
+    ],
+)
+def test_the_attribution_is_the_last_reporting_clause(sentence: str, speaker: str | None) -> None:
+    assert _speaker(sentence) == speaker
+
+
+def test_the_body_named_before_is_who_the_body_said() -> None:
+    lexicon = active()
+    before = ["Members of the Saltmarch Ferry Federation voted on Saturday."]
+    names = [n for s in before for n in proper_names(s)]
+    said = speaker_of("The federation said 1,870 members voted.", lexicon, (), (), names)
+    assert said == "Saltmarch Ferry Federation"
+
+
+def test_a_state_inside_a_longer_name_or_an_adjective_is_not_the_speaker() -> None:
+    from briefing.offline.extract import _subject_actor
+
+    lexicon = active()
+    assert _subject_actor("The United States Maritime Alliance had offered 50%.", lexicon) is None
+    assert _subject_actor("US dockworkers and port operators reached a deal.", lexicon) is None
+    assert _subject_actor("Russia has consistently warned against the plan.", lexicon) == "Russia"
+    assert "Germany" not in lexicon.known_actors("a German-language newspaper printed a letter")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from briefing.attribution import named_doer, speaker_of
+from briefing.attribution import named_doer, proper_names, speaker_of
 from briefing.dates import event_date
 from briefing.grounding import GroundedQuote, ground_quote, normalise
 from briefing.ids import claim_id
@@ -82,8 +82,11 @@ _STOPWORDS = frozenset(
 # "(MENAFN) ", "Corrow (AFP) - ", "MARROWICK, Feb 10 (Reuters) - ": the dateline is not
 # part of the statement.
 _DATELINE_PREFIX = re.compile(
-    r"^(?:[A-Z][A-Za-z.'’ -]{1,40}?,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?\s*)?)?"
-    r"\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*"
+    r"^(?:[A-Z][A-Za-z.'’ -]{1,40}?(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?,?\s+"
+    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?\s*)?)?"
+    r"(?:[-—–]\s*)?\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*"
+    # "LUBBOCK, Texas — A child ...": a place in capitals and a dash, with no credit
+    r"|^[A-Z][A-Z.'’ -]{2,40}(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?\s+[—–-]\s+"
 )
 
 
@@ -199,10 +202,11 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
     """Who speaks in each sentence. A quotation running over several sentences is said by
     whoever the sentence that closes it names ('"We are ready. We will wait," she said.')."""
     people_before: list[str] = []  # named so far, latest last: whom "she said" means
+    names_before: list[str] = []  # every proper name so far: what "the council said" means
     found: list[str | None] = []
     for sentence in sentences:
         text = _DATELINE_PREFIX.sub("", sentence.text)
-        speaker = speaker_of(text, lexicon, people_before)
+        speaker = speaker_of(text, lexicon, people_before, [s for s in found if s], names_before)
         found.append(speaker)
         named = [a for a in lexicon.known_actors(text) if lexicon.is_person(a)]
         # The person who spoke last is whom a following "she said" most often means, more
@@ -210,6 +214,7 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
         if speaker and lexicon.kind(speaker) in (None, "person") and lexicon.is_person(speaker):
             named = [a for a in named if a != speaker] + [speaker]
         people_before.extend(a for a in named if not people_before or people_before[-1] != a)
+        names_before.extend(proper_names(text))
     for index, sentence in enumerate(sentences):
         text = sentence.text
         if found[index] or not _OPENS_QUOTE.match(text):
@@ -313,10 +318,26 @@ SUBJECT_WORDS = 6
 
 
 def _subject_actor(statement: str, lexicon: Lexicon) -> str | None:
-    """A person or state named where the sentence's subject stands (its first words)."""
-    head = " ".join(_LEADING_CLAUSE.sub("", statement).split()[:SUBJECT_WORDS])
-    holders = [a for a in lexicon.known_actors(head) if lexicon.is_person(a) or lexicon.is_state(a)]
-    return holders[0] if holders else None
+    """Who acts, named where the sentence's subject stands: a person in its first words, or
+    a state that is itself the subject ("Russia has warned", "Moscow, however, said"), not a
+    state's name inside a longer one ("the United States Maritime Alliance") or used as an
+    adjective ("US dockworkers")."""
+    clause = _LEADING_CLAUSE.sub("", statement)
+    head = " ".join(clause.split()[:SUBJECT_WORDS])
+    actors = lexicon.known_actors(head)
+    people = [a for a in actors if lexicon.kind(a) == "person"]
+    if people:
+        return people[0]
+    for actor in actors:
+        if lexicon.is_state(actor) and _STATE_AS_SUBJECT.match(lexicon.without_names(clause)):
+            return actor
+    return None
+
+
+# The clause opens with a name (masked to X's) and then its verb or a comma.
+_STATE_AS_SUBJECT = re.compile(
+    r"^(?:[Tt]he\s+)?X[X ]*(?:,|\s+(?:has|have|had|is|was|were|will|would|said|says|\w+ed)\b)"
+)
 
 
 def _name_from_subject(subject: str, lexicon: Lexicon) -> str | None:
