@@ -75,6 +75,10 @@ _OWNED_SOURCE = re.compile(
     re.I,
 )
 _SUBORDINATE_START = re.compile(r"^\s*(?:as|while|when|after|because|since|though|where)\s", re.I)
+_DOCUMENT_NOUNS = frozenset(
+    "statement report study survey data figures letter post document release notice memo"
+    " filing ruling order".split()
+)
 _CONJUNCTION = re.compile(r"^(?:and|but|as|while|when|after|because|since|though|so)\s+", re.I)
 _SUBORDINATE = re.compile(r"\s+(?:as|while|when|after|because|since|though|where)\s+")
 # "the ministry still officially maintains": the adverbs are not part of the name.
@@ -176,8 +180,11 @@ def _clean(
         if earlier:
             return earlier[-1]
         named = [n for n in names_before if n.lower().split()[-1] == noun]
-        # Unresolved, "the department" is still who spoke: vague, not wrong.
-        return named[-1] if named else noun
+        if named:
+            return named[-1]
+        # Unresolved, "the department" is still who spoke (vague, not wrong); "the
+        # statement said" names a document, not who issued it.
+        return None if noun in _DOCUMENT_NOUNS else noun
     person = _names_a_person(who, lexicon)
     if person:
         return person

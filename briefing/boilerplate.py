@@ -270,6 +270,7 @@ _WIDGET_RE = re.compile(
     r"^(?:send this (?:page|article|story)\b|share (?:this|on)\b|email this\b|print this\b"
     r"|sign up\b|subscribe\b|follow us\b|click here\b|listen to this article\b"
     r"|this (?:post|article|story) was originally published\b|advertisement$|skip to\b"
+    r"|open in (?:the )?app\b|please wait\b|loading\b|download (?:the|our) app\b"
     r"|(?:search|menu|home|news|sections?|log ?in|sign ?in|register)$)",
     re.I,
 )

@@ -236,8 +236,12 @@ def _title(
     for line in kept[:pick]:
         dropped.append(("masthead", line.text))
         name = re.split(r"\s+[—–|-]\s+", line.key, maxsplit=1)[0]  # without its tagline
-        if masthead is None and len(name.split()) <= 5 and not name.endswith(":"):
-            masthead = name.title() if name.isupper() else name
+        # A site's name: two to five words, or one in capitals ("KRDO"); a lone section
+        # label ("Health", "Culture") names no site.
+        words = name.split()
+        named = 2 <= len(words) <= 5 or (len(words) == 1 and name.isupper() and len(name) > 2)
+        if masthead is None and named and not name.endswith(":"):
+            masthead = name.title() if name.isupper() and len(words) > 1 else name
     del kept[:pick]
     title = _WIRE_LABEL_RE.sub("", kept[0].key)
     following = kept[1] if len(kept) > 1 else None
