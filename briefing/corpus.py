@@ -239,7 +239,7 @@ def _title(
         # A site's name: two to five words, or one in capitals ("KRDO"); a lone section
         # label ("Health", "Culture") names no site.
         words = name.split()
-        named = 2 <= len(words) <= 5 or (len(words) == 1 and name.isupper() and len(name) > 2)
+        named = 2 <= len(words) <= 5 or (name.isupper() and name.isalpha() and len(name) > 2)
         if masthead is None and named and not name.endswith(":"):
             masthead = name.title() if name.isupper() and len(words) > 1 else name
     del kept[:pick]
