@@ -1,6 +1,6 @@
 """Grounding: every quote must stand verbatim in its article, and every claim must rest on its quotes.
 
-Rules (design.md):
+Rules:
 - a quote is accepted only where it occurs in the article's cleaned text after
   normalising whitespace, curly quotes and dashes; its offsets are recorded in the
   raw text, and the citation carries the raw text at those offsets, never the

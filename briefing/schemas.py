@@ -123,7 +123,7 @@ class Finding(Record):
     salience: float
 
 
-# --- the brief (JSON contract in design.md) ---------------------------------------------
+# --- the brief (the JSON contract: these models are it; the README shows its use) --------
 
 
 class Period(Record):
