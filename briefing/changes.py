@@ -3,22 +3,45 @@
 Used by `briefing weekly`: each week's brief is compared with the previous week's
 brief file. Items are cited; an earlier brief's sources that an item cites join the
 source list, flagged as outside the period.
+
+The earlier brief is a file in the out folder, which anyone could have edited: its
+`verified` flags mean nothing here. Each of its quotes is checked again against the raw
+text of its article as loaded in this run, and one that fails (invented, or its file
+changed or gone) is left out, with a note; every carried row is verified by this run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from briefing.aggregate import same_claim
+from briefing.grounding import verify_evidence
 from briefing.relations import stance, subject_parties
-from briefing.schemas import Brief, BriefCitation, BriefItem, BriefSection, BriefSource, CitationRow
+from briefing.schemas import (
+    Brief,
+    BriefCitation,
+    BriefItem,
+    BriefSection,
+    BriefSource,
+    CitationRow,
+    Evidence,
+)
 
 WHAT_CHANGED = "What changed since last week"
 # Each kind of change lists at most this many items; the brief's notes say how many more.
 MAX_CHANGES_PER_KIND = 8
 
 
-def add_what_changed(brief: Brief, previous_week: str, previous: Brief) -> Brief:
+def add_what_changed(
+    brief: Brief, previous_week: str, previous: Brief, raw_texts: Mapping[str, str]
+) -> Brief:
     """A section listing findings new, updated, contradicted or no longer reported since
-    the previous week's brief, each cited; earlier sources it cites join the source list."""
+    the previous week's brief, each cited; earlier sources it cites join the source list.
+
+    `raw_texts` holds the raw text of each article loaded in this run, by its path: the
+    previous brief's quotes are checked against it first (see `reverified`).
+    """
+    previous, failed = reverified(previous, raw_texts)
     current_rows = {row.claim_id: row for row in brief.citations}
     earlier_rows = {row.claim_id: row for row in previous.citations}
 
@@ -66,6 +89,12 @@ def add_what_changed(brief: Brief, previous_week: str, previous: Brief) -> Brief
         if len(group) > MAX_CHANGES_PER_KIND
     ]
     notes.append(f"What changed compares with the brief of {previous_week}")
+    if failed:
+        notes.append(
+            f"{failed} citation(s) in the brief of {previous_week} no longer verify against"
+            " the corpus (the quote is not in its file, or the file changed or is gone)"
+            " and were left out"
+        )
     if not items:
         return brief.model_copy(update={"notes": notes})
     section = BriefSection(heading=WHAT_CHANGED, items=items)
@@ -75,7 +104,9 @@ def add_what_changed(brief: Brief, previous_week: str, previous: Brief) -> Brief
     rows = list(brief.citations) + [
         r.model_copy(update={"source": number_of[r.article_id]})
         for r in previous.citations
-        if r.claim_id in earlier_claims and r.article_id not in in_period
+        if r.claim_id in earlier_claims
+        and r.article_id not in in_period
+        and r.article_id in number_of
     ]
     sources = [s for s in sources if s.in_period or s.article_id in {r.article_id for r in rows}]
     return brief.model_copy(
@@ -86,6 +117,50 @@ def add_what_changed(brief: Brief, previous_week: str, previous: Brief) -> Brief
             "citations": rows,
         }
     )
+
+
+def reverified(previous: Brief, raw_texts: Mapping[str, str]) -> tuple[Brief, int]:
+    """The previous brief with only the citations whose quote is, in this run, the raw
+    text of its article at its offsets (flagged verified), and how many were left out.
+    Items left citing nothing are left out too."""
+    by_path = {_inside_corpus(path): raw for path, raw in raw_texts.items()}
+    paths = {source.id: source.path for source in previous.sources}
+    listed = {source.article_id for source in previous.sources}
+    failed: set[tuple[str, int, int]] = set()
+
+    def holds(path: str | None, claim_id: str, quote: str, start: int, end: int) -> bool:
+        raw = by_path.get(_inside_corpus(path)) if path is not None else None
+        evidence = Evidence.model_construct(quote=quote, start=start, end=end)
+        if raw is not None and verify_evidence(evidence, raw):
+            return True
+        failed.add((claim_id, start, end))
+        return False
+
+    rows = [
+        row.model_copy(update={"verified": True})
+        for row in previous.citations
+        # a row whose article is not among the sources is not a brief's row: no path to trust
+        if holds(row.path if row.article_id in listed else None, *_span(row))
+    ]
+    sections = []
+    for section in previous.sections:
+        items = []
+        for item in section.items:
+            citations = [c for c in item.citations if holds(paths.get(c.source), *_span(c))]
+            if citations:
+                items.append(item.model_copy(update={"citations": citations}))
+        sections.append(section.model_copy(update={"items": items}))
+    checked = previous.model_copy(update={"sections": sections, "citations": rows})
+    return checked, len(failed)
+
+
+def _span(cited: CitationRow | BriefCitation) -> tuple[str, str, int, int]:
+    return cited.claim_id, cited.quote, cited.start, cited.end
+
+
+def _inside_corpus(path: str) -> str:
+    """A source path without the corpus folder's name, which may differ between runs."""
+    return path.split("/", 1)[-1]
 
 
 def _relabel(item: BriefItem, label: str) -> BriefItem:

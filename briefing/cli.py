@@ -7,20 +7,28 @@ number) raise `typer.BadParameter` naming theirs. Library errors name settings f
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
+from typer import _click as click
+from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from briefing import __version__, config
@@ -32,6 +40,7 @@ from briefing.render import (
     citations_json,
     citations_markdown,
     citations_tsv,
+    escape_controls,
 )
 from briefing.review import load_brief, recheck_citations, record_decision, review_status
 from briefing.schedule import parse_time, schedule_text
@@ -45,16 +54,113 @@ BRIEFING_MODEL, BRIEFING_MODE: defaults for --model and --mode. BRIEFING_LEXICON
 
 BRIEFING_HOME: the store (default: .briefing/ beside the corpus folder). BRIEFING_DEBUG=1: show the traceback of an error.
 
-Exit codes: 0 done, 1 failed, 2 usage or configuration error."""
+Exit codes: 0 done, 1 failed, 2 usage or configuration error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, or SIGTERM mapped onto it, raised where the run is; `finished` counts the
+    extractions this run saved before it (None when the command cannot tell)."""
+
+    def __init__(self, signum: int, finished: int | None = None) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.finished = finished
+
+    @classmethod
+    def of(cls, stop: BaseException, finished: int | None = None) -> Interrupted:
+        """`stop` as an Interrupted; a plain KeyboardInterrupt is a Ctrl-C."""
+        signum = getattr(stop, "signum", signal.SIGINT)
+        known = getattr(stop, "finished", None)
+        return cls(signum, finished if finished is not None else known)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
+
+    @property
+    def message(self) -> str:
+        if self.finished is None:
+            return "interrupted; finished work is kept in the store: run again to continue"
+        articles = "article" if self.finished == 1 else "articles"
+        return f"interrupted: {self.finished} {articles} finished and kept; run again to continue"
+
+
+class _Stopped(Exception):
+    """An Interrupted on its way out of a command. typer turns a KeyboardInterrupt into a
+    bare exit code 130, losing the signal and the count; this gets both to main()."""
+
+    def __init__(self, interrupted: Interrupted) -> None:
+        super().__init__(interrupted.message)
+        self.interrupted = interrupted
+
+
+class _Group(TyperGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as stop:
+            raise _Stopped(Interrupted.of(stop)) from None
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `Interrupted` at once, wherever the run is.
+
+    At once, not at asyncio's next await: an offline extraction never awaits, so the
+    loop would only notice a Ctrl-C when every article was done. Each save to the store
+    is one transaction, rolled back when interrupted, so a stop never leaves half an
+    extraction. A signal the parent ignores (nohup, a background job) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (an embedding application)
+        return
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is not signal.SIG_IGN:
+            previous[signum] = handler if handler is not None else signal.SIG_DFL
+            signal.signal(signum, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
 
 app = typer.Typer(
     name="briefing",
+    cls=_Group,
     help="Turn a folder of news articles into a dated situation brief with verbatim citations.",
     epilog=ENVIRONMENT_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def terminal_safe(text: str, keep: str = "") -> str:
+    """Text fit for a terminal: every control character but those in `keep` shown as a
+    visible escape (ESC as \\x1b, C1 and bidirectional controls as \\u009b).
+
+    Article text, outlets and file names are scraped: printed raw, an ESC sequence in
+    them would clear the screen, retitle the window or hide lines. Everything the CLI
+    prints goes through here (`_say`, `_echo`).
+    """
+    return escape_controls(text, keep)
+
+
+def _say(line: str) -> None:
+    """One line on stderr."""
+    err.print(terminal_safe(line), markup=False)
+
+
+def _echo(text: str, *, nl: bool = True) -> None:
+    """Text on stdout; its own line breaks and tabs are kept."""
+    typer.echo(terminal_safe(text, keep="\n\t"), nl=nl)
 
 
 def _example(*lines: str) -> str:
@@ -282,6 +388,16 @@ class ExtractionProgress:
         self.progress.update(self.task, advance=advance, counts=summary)
 
 
+def _refuse_out_inside_corpus(out: Path, corpus: Path) -> None:
+    """Briefs written into the corpus would be read as articles by the next run."""
+    real_out, real_corpus = Path(os.path.realpath(out)), Path(os.path.realpath(corpus))
+    if real_out.is_relative_to(real_corpus):
+        raise ConfigurationError(
+            f"--out {out} is inside --corpus {corpus}: the next run would read the briefs"
+            " written there as articles; give an --out folder outside the corpus"
+        )
+
+
 def _date(option: str, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -321,40 +437,44 @@ def generate(
     """Write the brief for a period and print the paths of the files written."""
     since_date = _date("--since", since)
     assert since_date is not None
+    _refuse_out_inside_corpus(out, corpus)
     settings = _settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon)
-    with ExtractionProgress(err) as progress:
-        result = generate_brief(
-            since_date,
-            _date("--until", until),
-            corpus=corpus,
-            out=out,
-            formats=config.parse_formats(format),
-            settings=settings,
-            undated=undated.value,
-            progress=progress.update,
-        )
+    progress = ExtractionProgress(err)
+    try:
+        with progress:
+            result = generate_brief(
+                since_date,
+                _date("--until", until),
+                corpus=corpus,
+                out=out,
+                formats=config.parse_formats(format),
+                settings=settings,
+                undated=undated.value,
+                progress=progress.update,
+            )
+    except KeyboardInterrupt as stop:
+        # Each "extracted" event follows the extraction's save to the store.
+        raise _Stopped(Interrupted.of(stop, progress.counts["extracted"])) from None
     for problem in result.warnings:
-        err.print(f"warning: {problem}", markup=False)
+        _say(f"warning: {problem}")
     for problem in result.skipped:
-        err.print(f"skipped {problem}", markup=False)
+        _say(f"skipped {problem}")
     stats = result.stats
-    err.print(
+    _say(
         f"{len(result.brief.sources)} articles in the period ({stats.extracted} extracted,"
         f" {stats.cached} from the store), {result.excluded} outside it,"
         f" {len(result.skipped)} file(s) skipped; {len(result.brief.citations)} citations,"
-        f" {sum(not c.verified for c in result.brief.citations)} unverified",
-        markup=False,
+        f" {sum(not c.verified for c in result.brief.citations)} unverified"
     )
     usage = stats.usage
     if usage.calls:
-        err.print(
+        _say(
             f"LLM: {usage.calls} calls, {stats.reasks} re-asks, {usage.retries} retries,"
             f" {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens,"
-            f" about ${usage.cost_usd:.4f}",
-            markup=False,
+            f" {usage.cost_text()}"
         )
     for path in result.paths:
-        typer.echo(str(path))
+        _echo(str(path))
 
 
 def _citation_table(headers: list[str], cells: list[list[str]]) -> Table:
@@ -366,8 +486,12 @@ def _citation_table(headers: list[str], cells: list[list[str]]) -> Table:
     """
     at = {name: headers.index(name) for name in headers}
 
+    def cell(row: list[str], name: str) -> str:
+        # Article text is data, not rich markup; its line breaks and tabs fold as spaces.
+        return terminal_safe(row[at[name]].translate(_WHITESPACE_TO_SPACE))
+
     def pair(row: list[str], first: str, second: str, sep: str = "\n") -> Text:
-        return Text(row[at[first]] + sep + row[at[second]])
+        return Text(cell(row, first) + sep + cell(row, second))
 
     id_width = max(
         (len(row[at[name]]) for row in cells for name in ("claim", "finding")), default=5
@@ -380,18 +504,21 @@ def _citation_table(headers: list[str], cells: list[list[str]]) -> Table:
     table.add_column("verified\nreview", no_wrap=True)
     for row in cells:
         source = (
-            row[at["source"]]
+            cell(row, "source")
             + "\n"
-            + " ".join(part for part in (row[at["outlet"]], row[at["date"]]) if part)
+            + " ".join(part for part in (cell(row, "outlet"), cell(row, "date")) if part)
         )
         table.add_row(
-            Text(row[at["#"]]),
+            Text(cell(row, "#")),
             pair(row, "claim", "finding"),
-            Text(source),  # article text is data, not rich markup
-            Text(row[at["quote"]]),
+            Text(source),
+            Text(cell(row, "quote")),
             pair(row, "verified", "review"),
         )
     return table
+
+
+_WHITESPACE_TO_SPACE = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
 @app.command(
@@ -451,10 +578,9 @@ def citations(
         where = f"corpus {brief.corpus} not found"
         if unverified:  # a gate must not pass on quotes it could not check
             raise CorpusError(f"{where}: cannot check the quotes again; give --corpus DIR")
-        err.print(
+        _say(
             f"warning: {where}; showing the verification recorded in the brief"
-            " (give --corpus DIR if it moved)",
-            markup=False,
+            " (give --corpus DIR if it moved)"
         )
     status = review_status(brief, corpus)
     if unverified:
@@ -469,17 +595,17 @@ def citations(
         rows = [row for row in rows if row.claim_id not in status]
     decisions = {cid: review.decision for cid, review in status.items()}
     if format is CitationFormat.json:
-        typer.echo(citations_json(rows, decisions), nl=False)
+        _echo(citations_json(rows, decisions), nl=False)
     elif format is CitationFormat.csv:
-        typer.echo(citations_csv(rows, decisions), nl=False)
+        _echo(citations_csv(rows, decisions), nl=False)
     elif format is CitationFormat.md:
-        typer.echo(citations_markdown(rows, decisions))
+        _echo(citations_markdown(rows, decisions))
     else:
         out = Console(highlight=False)
         if out.is_terminal:
             out.print(_citation_table(*citation_table_rows(rows, decisions)))
         else:  # a pipe or a file: one line per row, not a box drawing
-            typer.echo(citations_tsv(rows, decisions), nl=False)
+            _echo(citations_tsv(rows, decisions), nl=False)
     if unverified and rows:
         raise typer.Exit(EXIT_FAILED)
 
@@ -525,13 +651,26 @@ def weekly(
     def record(line: str) -> None:
         if log is not None:
             stamp = dt.datetime.now().isoformat(timespec="seconds")
-            with log.open("a", encoding="utf-8") as handle:
-                handle.write(f"{stamp} {line}\n")
+            try:
+                with log.open("a", encoding="utf-8") as handle:
+                    handle.write(f"{stamp} {terminal_safe(line)}\n")  # read with tail, less
+            except OSError as error:
+                raise BriefingError(
+                    f"cannot write the log {log}: {error.strerror or error}"
+                ) from None
 
     def note(line: str) -> None:
-        err.print(line, markup=False)
+        _say(line)
         record(line)
 
+    _refuse_out_inside_corpus(out, corpus)
+    if log is not None:
+        try:  # the folder `briefing schedule` names may not exist yet
+            log.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigurationError(
+                f"--log {log}: cannot make its folder: {error.strerror or error}"
+            ) from None
     try:
         outcomes = generate_weekly(
             corpus=corpus,
@@ -542,15 +681,22 @@ def weekly(
             since=_date("--since", since),
             log=note,
         )
+    except KeyboardInterrupt as stop:
+        interrupted = Interrupted.of(stop)
+        with contextlib.suppress(BriefingError):
+            record(interrupted.message)  # main() prints it, once
+        raise _Stopped(interrupted) from None
     except BriefingError as error:
-        record(f"failed: {error}")  # main() prints it, once
+        with contextlib.suppress(BriefingError):
+            record(f"failed: {error}")  # main() prints it, once
         raise
     except Exception as error:
-        record(f"failed: unexpected error: {type(error).__name__}: {error}")
+        with contextlib.suppress(BriefingError):
+            record(f"failed: unexpected error: {type(error).__name__}: {error}")
         raise
     for outcome in outcomes:
         for path in outcome.paths:
-            typer.echo(str(path))
+            _echo(str(path))
 
 
 @app.command(epilog=_example("briefing schedule --day mon --time 07:00"))
@@ -565,7 +711,7 @@ def schedule(
     ] = config.DEFAULT_OUT,
 ) -> None:
     """Print a crontab line and a systemd service and timer that run `briefing weekly`."""
-    typer.echo(schedule_text(day.value, time, corpus, out, Path.cwd()), nl=False)
+    _echo(schedule_text(day.value, time, corpus, out, Path.cwd()), nl=False)
 
 
 @app.command(epilog=_example('briefing review 4b578c-e118c8 --reject --note "misattributed quote"'))
@@ -586,45 +732,56 @@ def review(
     if accept == reject:
         raise ConfigurationError("give exactly one of --accept or --reject")
     decision = record_decision(claim_id, "accepted" if accept else "rejected", note, corpus)
-    typer.echo(f"{decision.claim_id}: {decision.decision} by {decision.reviewer} at {decision.at}")
+    _echo(f"{decision.claim_id}: {decision.decision} by {decision.reviewer} at {decision.at}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one place turns errors into messages and exit codes."""
     try:
-        # Without standalone mode typer returns an Exit's code (and turns Ctrl-C into 130).
-        code = app(args=argv, prog_name="briefing", standalone_mode=False)
+        # Without standalone mode typer returns an Exit's code; it turns a KeyboardInterrupt
+        # into Exit(130), keeping the interrupt as the Exit's cause.
+        with _interruptible():
+            code = app(args=argv, prog_name="briefing", standalone_mode=False)
     except typer.Exit as done:
         return int(done.exit_code)
-    except typer.Abort:
-        err.print("briefing: interrupted; finished work is kept in the store", markup=False)
-        return 130
+    except typer.Abort:  # end of input at a prompt
+        return _report_interrupt(KeyboardInterrupt())
+    except _Stopped as stopped:
+        return _report_interrupt(stopped.interrupted)
     except TyperException as error:  # usage errors: unknown option, bad value, missing value
         message = " ".join(error.format_message().split())  # one line, always
         ctx = getattr(error, "ctx", None)
         command = ctx.command_path if ctx is not None else "briefing"
-        err.print(f"briefing: {message} (see {command} --help)", markup=False)
+        _say(f"briefing: {message} (see {command} --help)")
         return EXIT_USAGE
     except BriefingError as error:
         if config.debug_enabled():
             traceback.print_exc()
-        err.print(f"briefing: {error}", markup=False)
+        _say(f"briefing: {error}")
         return error.exit_code
-    except KeyboardInterrupt:
-        err.print("briefing: interrupted; finished work is kept in the store", markup=False)
-        return 130
+    except KeyboardInterrupt as stop:
+        return _report_interrupt(stop)
     except Exception as error:  # a bug: say so in one line unless debugging
         if config.debug_enabled():
             raise
-        err.print(
+        _say(
             f"briefing: unexpected error: {type(error).__name__}: {error}"
-            " (set BRIEFING_DEBUG=1 to see the traceback)",
-            markup=False,
+            " (set BRIEFING_DEBUG=1 to see the traceback)"
         )
         return EXIT_FAILED
-    if code == 130:
-        err.print("briefing: interrupted; finished work is kept in the store", markup=False)
+    if code == 130:  # a Ctrl-C outside any command (typer's own code for it)
+        return _report_interrupt(KeyboardInterrupt())
     return code if isinstance(code, int) else 0
+
+
+def _report_interrupt(stop: BaseException) -> int:
+    """One line for Ctrl-C or SIGTERM, and the exit code the shell expects."""
+    interrupted = stop if isinstance(stop, Interrupted) else Interrupted.of(stop)
+    # asyncio reports the tasks an interrupt abandoned, when they are collected, as errors
+    # never retrieved: each is this interrupt again, and the run's one line says it.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    _say(f"briefing: {interrupted.message}")
+    return interrupted.exit_code
 
 
 def run() -> None:

@@ -462,9 +462,7 @@ class _Loader:
                 pass  # a month only: the article stays undated, not skipped
             else:
                 published = bp.parse_iso(info.header_date)
-                if published is None or not re.fullmatch(
-                    r"\d{4}-\d{2}-\d{2}", info.header_date
-                ):
+                if published is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", info.header_date):
                     raise _Skip(f"line 1: header date '{info.header_date}' is not a date")
                 source, evidence = "header", info.header_line
         if published is None and info.printed_date is not None:

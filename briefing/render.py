@@ -2,7 +2,12 @@
 CSV, JSON or tab-separated text.
 
 Article text is untrusted: Markdown escapes the characters that would change the
-table or inject markup, and HTML goes through Jinja's autoescaping.
+table or inject markup, and HTML goes through Jinja's autoescaping and isolates
+bidirectional text (<bdi>), so that a right-to-left override in an outlet cannot
+reverse the dates beside it. Control characters (an ESC sequence would drive the
+reader's terminal) are written as visible escapes in Markdown, CSV and tab-separated
+text; CSV cells cannot start a formula. JSON keeps every quote verbatim: what a control
+character becomes there is a JSON escape, the same text once parsed.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from jinja2 import Environment, select_autoescape
 
@@ -21,13 +27,33 @@ OFFLINE_NOTICE = (
 )
 
 
+# What a terminal acts on: C0 controls, DEL, C1 controls (0x9b is ESC [ to an 8-bit
+# terminal), and the bidirectional embeddings, overrides and isolates.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """`text` with each control character not in `keep` written as a visible escape:
+    C0 ones as \\x1b, the others as \\u009b (which is also how JSON escapes them)."""
+
+    def visible(match: re.Match[str]) -> str:
+        char = match.group(0)
+        if char in keep:
+            return char
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
+
+    return _CONTROL_RE.sub(visible, text)
+
+
 def _md_escape(text: str) -> str:
-    """Neutralise Markdown and HTML in untrusted text without changing its words."""
+    """Neutralise Markdown, HTML and control characters in untrusted text without
+    changing its words."""
     text = " ".join(text.split())
     for char in "\\`*_[]|#":
         text = text.replace(char, "\\" + char)
     # Entities rather than backslashes: every Markdown renderer shows them as text.
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return escape_controls(text.replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _markers(item: BriefItem) -> str:
@@ -144,7 +170,23 @@ def citations_markdown(rows: list[CitationRow], decisions: dict[str, str] | None
     return "\n".join(lines)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# injection"): such a cell gets a leading apostrophe, which spreadsheets show as text.
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    """A text cell made inert: no formula, control characters as visible escapes."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_LEADS):
+        value = "'" + value
+    return escape_controls(value, keep="\n")
+
+
 def citations_csv(rows: list[CitationRow], decisions: dict[str, str] | None = None) -> str:
+    """The citation rows as CSV for a spreadsheet: text cells are made inert (see
+    `_csv_cell`), so a quote may differ from its source here; the JSON keeps it verbatim."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
@@ -163,34 +205,39 @@ def citations_csv(rows: list[CitationRow], decisions: dict[str, str] | None = No
         ]
     )
     for row in rows:
-        writer.writerow(
-            [
-                row.finding_id,
-                row.claim_id,
-                row.source,
-                row.path,
-                row.outlet or "",
-                row.published or "",
-                row.quote,
-                row.start,
-                row.end,
-                row.verified,
-                (decisions or {}).get(row.claim_id, "pending"),
-            ]
-        )
+        cells: list[object] = [
+            row.finding_id,
+            row.claim_id,
+            row.source,
+            row.path,
+            row.outlet or "",
+            row.published or "",
+            row.quote,
+            row.start,
+            row.end,
+            row.verified,
+            (decisions or {}).get(row.claim_id, "pending"),
+        ]
+        writer.writerow([_csv_cell(cell) for cell in cells])
     return buffer.getvalue()
 
 
 def citations_json(rows: list[CitationRow], decisions: dict[str, str] | None = None) -> str:
-    """A JSON list: each row with its `verified` flag and its `review` decision."""
+    """A JSON list: each row with its `verified` flag and its `review` decision.
+
+    Quotes are verbatim. JSON escapes C0 controls itself; DEL, C1 and bidirectional
+    controls are escaped too (\\u009b), so that the text is safe on a terminal and the
+    same once parsed.
+    """
     listed = [
         {**row.model_dump(mode="json"), "review": (decisions or {}).get(row.claim_id, "pending")}
         for row in rows
     ]
-    return json.dumps(listed, indent=2, ensure_ascii=False) + "\n"
+    return escape_controls(json.dumps(listed, indent=2, ensure_ascii=False), keep="\n") + "\n"
 
 
-# Tab-separated text escapes what would break a row; a reader can undo it exactly.
+# Tab-separated text escapes what would break a row, and any other control character as
+# \x1b or \u009b; backslashes are doubled, so a reader can undo it exactly.
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -198,7 +245,9 @@ def citations_tsv(rows: list[CitationRow], decisions: dict[str, str] | None = No
     """The table's columns as tab-separated lines, for a pipe or a file rather than a terminal."""
     headers, cells = citation_table_rows(rows, decisions)
     lines = ["\t".join(headers)]
-    lines += ["\t".join(cell.translate(_TSV_ESCAPES) for cell in row) for row in cells]
+    lines += [
+        "\t".join(escape_controls(cell.translate(_TSV_ESCAPES)) for cell in row) for row in cells
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +263,9 @@ def citation_table_rows(
 # One self-contained page: no external script, style, font or image (the CSP says so too).
 # Markers show their quote on hover, focus or as the page's #fragment, and link to the
 # citation row; the table sorts by a header click and filters as you type. Every piece of
-# article text goes through Jinja's autoescaping; the script never writes HTML.
+# article text goes through Jinja's autoescaping, and sits in a <bdi> so that its direction
+# (a planted U+202E, say) cannot spill onto the dates and numbers beside it; the script
+# never writes HTML.
 _HTML_TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -237,26 +288,26 @@ th{cursor:pointer;background:#f4f4f4}tr:target{background:#fff6d5}
 @media (max-width:600px){body{font-size:15px}td:nth-child(2),th:nth-child(2){display:none}}
 @media print{ #filter,.cite .pop{display:none!important}.cite{color:var(--ink)}a{color:inherit}tr{break-inside:avoid}}
 </style></head><body>
-<h1>{{ brief.title }}</h1>
+<h1><bdi>{{ brief.title }}</bdi></h1>
 <p class="meta">As of {{ brief.as_of }} · period {{ brief.period.since }} to {{ brief.period.until }} · extractor: {{ brief.extractor.name }}{% if brief.extractor.model %} ({{ brief.extractor.model }}){% endif %}</p>
 {% if brief.extractor.name == "offline" %}<p class="notice">{{ notice }}</p>{% endif %}
-<p>{{ brief.overview }}</p>
-{% for note in brief.notes %}<p class="note">Note: {{ note }}</p>{% endfor %}
+<p><bdi>{{ brief.overview }}</bdi></p>
+{% for note in brief.notes %}<p class="note">Note: <bdi>{{ note }}</bdi></p>{% endfor %}
 {% set marker = namespace(n=0) %}
 {% for section in brief.sections %}<h2>{{ section.heading }}</h2><ul>
-{% for item in section.items %}<li>{% if item.actor %}<span class="actor">{{ item.actor }}</span>: {% endif %}<span class="date">{{ item.date_label }}</span> {{ item.text }}
-{% for c in item.citations %}{% set marker.n = marker.n + 1 %}<a class="cite" id="m{{ marker.n }}" href="#row-{{ row_of[(c.claim_id, c.start, c.end)] }}" aria-label="source {{ c.source }}">[{{ c.source }}]<span class="pop" role="tooltip">“{{ c.quote }}” [{{ c.source }}] {{ source_paths[c.source] }}</span></a>{% endfor %}</li>
+{% for item in section.items %}<li>{% if item.actor %}<span class="actor"><bdi>{{ item.actor }}</bdi></span>: {% endif %}<span class="date">{{ item.date_label }}</span> <bdi>{{ item.text }}</bdi>
+{% for c in item.citations %}{% set marker.n = marker.n + 1 %}<a class="cite" id="m{{ marker.n }}" href="#row-{{ row_of[(c.claim_id, c.start, c.end)] }}" aria-label="source {{ c.source }}">[{{ c.source }}]<span class="pop" role="tooltip">“<bdi>{{ c.quote }}</bdi>” [{{ c.source }}] <bdi>{{ source_paths[c.source] }}</bdi></span></a>{% endfor %}</li>
 {% endfor %}</ul>{% endfor %}
 <h2>Sources</h2><ol>
-{% for s in brief.sources %}<li id="source-{{ s.id }}" value="{{ s.id }}">{{ s.title or s.path }}{% if s.outlet %}, {{ s.outlet }}{% endif %}, {{ s.published or "undated" }}{% if s.published %} ({{ s.date_source }}){% endif %} <code>{{ s.path }}</code>{% if not s.in_period %} (an earlier week){% endif %}</li>
+{% for s in brief.sources %}<li id="source-{{ s.id }}" value="{{ s.id }}"><bdi>{{ s.title or s.path }}</bdi>{% if s.outlet %}, <bdi>{{ s.outlet }}</bdi>{% endif %}, {{ s.published or "undated" }}{% if s.published %} ({{ s.date_source }}){% endif %} <code><bdi>{{ s.path }}</bdi></code>{% if not s.in_period %} (an earlier week){% endif %}</li>
 {% endfor %}</ol>
 <h2>Citations</h2>
 <input id="filter" type="search" placeholder="Filter the citations" aria-label="Filter the citations">
 <table id="citations"><thead><tr><th>#</th><th>claim</th><th>source</th><th>date</th><th>quote</th><th>verified</th></tr></thead><tbody>
-{% for r in brief.citations %}<tr id="row-{{ loop.index }}"><td>{{ loop.index }}</td><td>{{ r.claim_id }}</td><td><a href="#source-{{ r.source }}">[{{ r.source }}]</a></td><td>{{ r.published or "undated" }}</td><td>“{{ r.quote }}”</td><td>{{ "yes" if r.verified else "NO" }}</td></tr>
+{% for r in brief.citations %}<tr id="row-{{ loop.index }}"><td>{{ loop.index }}</td><td>{{ r.claim_id }}</td><td><a href="#source-{{ r.source }}">[{{ r.source }}]</a></td><td>{{ r.published or "undated" }}</td><td>“<bdi>{{ r.quote }}</bdi>”</td><td>{{ "yes" if r.verified else "NO" }}</td></tr>
 {% endfor %}</tbody></table>
 {% if brief.rejected_in_review %}<h2>Review appendix: claims rejected in review</h2><ul>
-{% for r in brief.rejected_in_review %}<li><code>{{ r.claim_id }}</code> {{ r.statement }} ({{ r.path }}), rejected by {{ r.reviewer }} at {{ r.at }}{% if r.note %}: {{ r.note }}{% endif %}</li>{% endfor %}</ul>{% endif %}
+{% for r in brief.rejected_in_review %}<li><code>{{ r.claim_id }}</code> <bdi>{{ r.statement }}</bdi> (<bdi>{{ r.path }}</bdi>), rejected by <bdi>{{ r.reviewer }}</bdi> at {{ r.at }}{% if r.note %}: <bdi>{{ r.note }}</bdi>{% endif %}</li>{% endfor %}</ul>{% endif %}
 <script>
 (function () {
   var table = document.getElementById("citations");

@@ -46,25 +46,45 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+# pysbd's time grows with the square of the text it is given: 10,000 characters take
+# 0.1 s, 50,000 take 2 s, a megabyte on one line many minutes. Real paragraphs are under
+# 3,000 characters; a longer one is cut at sentence-like boundaries into pieces of at most
+# this many before pysbd sees it, so its cost grows with the length, not its square.
+MAX_PYSBD_CHARS = 5_000
+# At most this many characters of one text are split (about 2 s of pysbd): news leads with
+# its news, and past this a text is a dump, not an article; the rest would cost time only.
+MAX_SPLIT_CHARS = 250_000
+# A cheap sentence end for cutting pieces: final punctuation, maybe closing quotes, a space.
+_CHEAP_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
+_SPACE = re.compile(r"\s+")
+
+
 def split_sentences(text: str, limit: int | None = None) -> list[Sentence]:
     """Sentences of each paragraph (blank-line or newline separated), with exact offsets.
 
-    With `limit`, stop after about that many sentences (whole paragraphs): splitting is the
-    costly part, and a caller that reads an article's lead need not split all of it.
+    With `limit`, stop after about that many sentences (whole paragraphs, or whole pieces
+    of an over-long one): splitting is the costly part, and a caller that reads an
+    article's lead need not split all of it. Only the first MAX_SPLIT_CHARS characters
+    are read.
     """
+    if len(text) > MAX_SPLIT_CHARS:
+        text = text[: _cut_point(text, 0, MAX_SPLIT_CHARS)]
     sentences: list[Sentence] = []
     for para_start, para in _paragraphs(text):
         if limit is not None and len(sentences) >= limit:
             break
-        # pysbd ends a sentence at a newline; inside a wrapped paragraph that is wrong.
-        flat = para.replace("\r", " ").replace("\n", " ")
-        pieces = [(span.start, span.end) for span in _segmenter().segment(flat)]
         merged: list[tuple[int, int]] = []
-        for start, end in pieces:
-            if merged and _is_wrong_split(para[merged[-1][0] : merged[-1][1]], para[start:end]):
-                merged[-1] = (merged[-1][0], end)
-            else:
-                merged.append((start, end))
+        for piece_start, piece in _pieces(para):
+            if limit is not None and len(sentences) + len(merged) >= limit:
+                break
+            # pysbd ends a sentence at a newline; inside a wrapped paragraph that is wrong.
+            flat = piece.replace("\r", " ").replace("\n", " ")
+            for span in _segmenter().segment(flat):
+                start, end = piece_start + span.start, piece_start + span.end
+                if merged and _is_wrong_split(para[merged[-1][0] : merged[-1][1]], para[start:end]):
+                    merged[-1] = (merged[-1][0], end)
+                else:
+                    merged.append((start, end))
         for start, end in merged:
             chunk = para[start:end]
             stripped = chunk.strip()
@@ -74,6 +94,27 @@ def split_sentences(text: str, limit: int | None = None) -> list[Sentence]:
             begin = para_start + start + lead
             sentences.append(Sentence(stripped, begin, begin + len(stripped)))
     return sentences
+
+
+def _pieces(para: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece): the paragraph, or an over-long one cut into MAX_PYSBD_CHARS pieces."""
+    start = 0
+    while len(para) - start > MAX_PYSBD_CHARS:
+        cut = _cut_point(para, start, MAX_PYSBD_CHARS)
+        yield start, para[start:cut]
+        start = cut
+    yield start, para[start:]
+
+
+def _cut_point(text: str, start: int, size: int) -> int:
+    """Where to end a piece of at most `size` characters from `start`: after the last
+    sentence-like end in it, else after its last space, else at `size`."""
+    window = text[start : start + size]
+    for pattern in (_CHEAP_BOUNDARY, _SPACE):
+        end = max((match.end() for match in pattern.finditer(window)), default=0)
+        if end:  # past `start`: every piece holds something
+            return start + end
+    return start + size
 
 
 def _is_wrong_split(previous: str, following: str) -> bool:

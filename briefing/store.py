@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
+
+from pydantic import BaseModel
 
 from briefing.errors import StoreError
 from briefing.schemas import SCHEMA_VERSION, Article, ArticleExtraction, Claim
@@ -206,6 +210,28 @@ def _set_wal(db: sqlite3.Connection) -> None:
             time.sleep(0.05)
 
 
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+@overload
+def _storable(text: str) -> str: ...
+@overload
+def _storable(text: None) -> None: ...
+def _storable(text: str | None) -> str | None:
+    """`text` with each lone surrogate replaced by U+FFFD.
+
+    A JSON record may write "\\ud800" in a title, and Python keeps it as a lone
+    surrogate, which SQLite (UTF-8) cannot store. Metadata is shown, never cited, so the
+    replacement character says what was there without ending the run.
+    """
+    return _LONE_SURROGATE_RE.sub("\ufffd", text) if text is not None else None
+
+
+def _storable_json(model: BaseModel) -> str:
+    """A model as JSON for the store; pydantic's own JSON fails on a lone surrogate."""
+    return _storable(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -260,6 +286,7 @@ class Store:
         return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name")]
 
     def record_article(self, article: Article) -> None:
+        """Record an article's metadata; a lone surrogate in it is stored as U+FFFD."""
         self.db.execute(
             """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(article_id) DO UPDATE SET path = excluded.path,
@@ -268,9 +295,9 @@ class Store:
             (
                 article.article_id,
                 article.content_hash,
-                article.path,
-                article.title,
-                article.outlet,
+                _storable(article.path),
+                _storable(article.title),
+                _storable(article.outlet),
                 article.published.isoformat() if article.published else None,
                 article.date_source,
                 _now(),
@@ -297,7 +324,7 @@ class Store:
                     extraction.model,
                     extraction.prompt_version,
                     SCHEMA_VERSION,
-                    extraction.model_dump_json(),
+                    _storable_json(extraction),
                     _now(),
                 ),
             )
@@ -308,8 +335,8 @@ class Store:
                         key,
                         claim.claim_id,
                         claim.article_id,
-                        claim.statement,
-                        e.quote,
+                        _storable(claim.statement),
+                        _storable(e.quote),
                         e.start,
                         e.end,
                     )
@@ -324,7 +351,8 @@ class Store:
 
     def save_result(self, key: str, purpose: str, result: str) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)", (key, purpose, result, _now())
+            "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)",
+            (key, purpose, _storable(result), _now()),
         )
 
     def save_derived_claims(self, claims: list[Claim]) -> None:
@@ -332,7 +360,14 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO derived_claims VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (c.claim_id, c.article_id, c.statement, e.quote, e.start, e.end)
+                    (
+                        c.claim_id,
+                        c.article_id,
+                        _storable(c.statement),
+                        _storable(e.quote),
+                        e.start,
+                        e.end,
+                    )
                     for c in claims
                     for e in c.evidence
                 ],
@@ -367,7 +402,7 @@ class Store:
     def record_review(self, claim_id: str, decision: str, reviewer: str, note: str | None) -> None:
         self.db.execute(
             "INSERT INTO reviews (claim_id, decision, reviewer, at, note) VALUES (?, ?, ?, ?, ?)",
-            (claim_id, decision, reviewer, _now(), note),
+            (claim_id, decision, _storable(reviewer), _now(), _storable(note)),
         )
 
     def reviews(self) -> dict[str, Review]:
@@ -405,7 +440,7 @@ class Store:
                 completion_tokens,
                 latency_ms,
                 status,
-                error,
+                _storable(error),
             ),
         )
 

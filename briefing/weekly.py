@@ -33,7 +33,7 @@ _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 def week_label(day: dt.date) -> str:
     year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return f"{year:04d}-W{week:02d}"  # four digits always: "0999-W18", as week_bounds reads
 
 
 def week_bounds(label: str) -> tuple[dt.date, dt.date]:
@@ -45,9 +45,11 @@ def week_bounds(label: str) -> tuple[dt.date, dt.date]:
         )
     try:
         monday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        return monday, monday + dt.timedelta(days=6)
     except ValueError:
         raise ConfigurationError(f"--week {label}: no such ISO week") from None
-    return monday, monday + dt.timedelta(days=6)
+    except OverflowError:  # 9999-W52 ends in the year 10000, past any date Python has
+        raise ConfigurationError(f"--week {label}: the week ends after the year 9999") from None
 
 
 def last_complete_week(today: dt.date) -> str:
@@ -139,6 +141,7 @@ async def _write_weeks(
     else:
         weeks = [week or last_complete_week(today)]
     outcomes = []
+    raw_texts = {article.path: article.raw_text for article in loaded.articles}
     store = Store.open(config.store_home(corpus))
     try:
         backend = make_backend(settings, store)
@@ -160,7 +163,9 @@ async def _write_weeks(
                 if previous is not None:
                     earlier_week, earlier = previous
                     earlier = without_rejected(earlier, store.rejected_quotes())
-                    brief = add_what_changed(brief, earlier_week, earlier)
+                    # The earlier brief is a file anyone could have written: each quote it
+                    # carries into this one is checked again against the corpus as loaded now.
+                    brief = add_what_changed(brief, earlier_week, earlier, raw_texts)
                 paths = write_brief(brief, out, label, formats)
                 log(f"{label}: wrote {', '.join(str(p) for p in paths)}")
                 outcomes.append(WeekOutcome(label, paths))

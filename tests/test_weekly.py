@@ -150,3 +150,102 @@ def test_review_status_and_filters_in_citations(
     assert run("review", "no-such-claim", "--reject", "--corpus", str(seeds_copy)) == 2
     assert "no claim 'no-such-claim'" in capsys.readouterr().err
     assert run("review", accepted, "--corpus", str(seeds_copy)) == 2
+
+
+# --- hostile input (issue 13) --------------------------------------------------------------
+
+
+def test_a_forged_previous_brief_cannot_make_an_invented_quote_verified(
+    weekly_out: Path, seeds_copy: Path
+) -> None:
+    """A verified flag is only ever a check made in this run against the source file."""
+    forged_path = weekly_out / "2025-W17.json"
+    forged = json.loads(forged_path.read_text())
+    invented = "The coalition of the willing has agreed to send 90,000 troops tomorrow."
+    for row in forged["citations"]:
+        row.update(quote=invented, statement=invented, verified=True)
+    for section in forged["sections"]:
+        for item in section["items"]:
+            for citation in item["citations"]:
+                citation["quote"] = invented
+    forged_path.write_text(json.dumps(forged), encoding="utf-8")
+    for path in weekly_out.glob("2025-W22.*"):
+        path.unlink()
+    args = ["weekly", "--week", "2025-W22", "--corpus", str(seeds_copy), "--out", str(weekly_out)]
+    assert run(*args) == 0
+    w22 = json.loads((weekly_out / "2025-W22.json").read_text())
+    assert invented not in json.dumps(w22)
+    assert all(row["verified"] for row in w22["citations"])
+    assert any("no longer verify" in note for note in w22["notes"])
+
+
+def test_carried_citations_are_dropped_when_their_source_file_changed(
+    weekly_out: Path, seeds_copy: Path
+) -> None:
+    w22 = json.loads((weekly_out / "2025-W22.json").read_text())
+    carried = [s for s in w22["sources"] if not s["in_period"]]
+    assert carried  # the earlier week's source cited in what changed
+    source_file = seeds_copy.parent / carried[0]["path"]
+    source_file.write_text(
+        source_file.read_text(encoding="utf-8").replace(" the ", " a "), encoding="utf-8"
+    )
+    for path in weekly_out.glob("2025-W22.*"):
+        path.unlink()
+    args = ["weekly", "--week", "2025-W22", "--corpus", str(seeds_copy), "--out", str(weekly_out)]
+    assert run(*args) == 0
+    w22 = json.loads((weekly_out / "2025-W22.json").read_text())
+    earlier_ids = {s["id"] for s in w22["sources"] if not s["in_period"]}
+    assert not any(row["source"] in earlier_ids for row in w22["citations"])
+    assert all(row["verified"] for row in w22["citations"])
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "0000-W01", "2025-W54"])
+def test_a_week_out_of_range_is_a_usage_error(
+    week: str, seeds_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("weekly", "--week", week, "--corpus", str(seeds_copy)) == 2
+    err = capsys.readouterr().err
+    assert week in err and "Traceback" not in err and "unexpected" not in err
+
+
+def test_weeks_before_the_year_1000_have_four_digit_labels() -> None:
+    assert week_label(dt.date(999, 5, 5)) == "0999-W18"
+    assert week_bounds("0999-W18") == (dt.date(999, 4, 29), dt.date(999, 5, 5))
+    assert week_bounds(week_label(dt.date(1, 1, 1))) == (dt.date(1, 1, 1), dt.date(1, 1, 7))
+    assert week_bounds("9999-W51")[1] == dt.date(9999, 12, 26)
+
+
+def test_the_scheduled_command_runs_when_the_log_folder_does_not_exist(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "new" / "folder" / "weekly.log"
+    assert (
+        run(
+            "weekly",
+            "--week",
+            "2025-W01",  # no articles: nothing is written, so --out is not made either
+            "--corpus",
+            str(seeds_copy),
+            "--out",
+            str(tmp_path / "briefs"),
+            "--log",
+            str(log),
+        )
+        == 0
+    )
+    assert "2025-W01: nothing to brief" in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["generate", "weekly"])
+@pytest.mark.parametrize("inside", [".", "briefs", "sub/briefs"])
+def test_out_inside_the_corpus_is_refused(
+    command: str, inside: str, seeds_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = seeds_copy / inside
+    args = [command, "--corpus", str(seeds_copy), "--out", str(out)]
+    if command == "generate":
+        args += ["--since", "2025-02-01"]
+    assert run(*args) == 2
+    err = capsys.readouterr().err
+    assert str(seeds_copy) in err and str(out) in err and "inside" in err
+    assert not (seeds_copy / "briefs").exists()
