@@ -172,7 +172,7 @@ def _clean(
     # nor is "the strike threatens to plug up an".
     if re.search(r"\d", who) or _CLAUSE_WORDS.search(" ".join(who.split()[1:])):
         return None
-    generic = re.fullmatch(r"(?:the|a|an)\s+(?P<noun>[a-z]+)", who, re.I)
+    generic = re.fullmatch(r"(?i:the|a|an)\s+(?P<noun>[a-z]+)", who)
     if generic:
         # "the department said": the department named (or heard) before, if one was.
         noun = generic["noun"].lower()

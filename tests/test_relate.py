@@ -14,7 +14,7 @@ from briefing.discrepancies import source_discrepancies
 from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
 from briefing.relations import candidate_pairs, parties_of, stance
-from briefing.schemas import Claim, Finding
+from briefing.schemas import Claim, Evidence, Finding
 from tests.factories import make_article
 from tests.test_aggregate import make_claim
 
@@ -121,3 +121,38 @@ def test_offline_brief_has_conflict_and_discrepancy_sections(
     discrepancies = sections["Source discrepancies"].items
     assert any("opposition leader" in item.text for item in discrepancies)
     assert all(len({c.source for c in item.citations}) == 2 for item in discrepancies)
+
+
+def test_one_speaker_does_not_contradict_itself_on_one_day() -> None:
+    from briefing.offline.relate import _may_contradict
+
+    def finding(statement: str, article: str, day: str | None, speaker: str) -> Finding:
+        claim = Claim(
+            claim_id=f"{article}-{abs(hash(statement)) % 10**6:06d}",
+            article_id=article,
+            statement=statement,
+            speaker=speaker,
+            evidence=[Evidence(quote=statement, start=0, end=len(statement))],
+        )
+        published = dt.date.fromisoformat(day) if day else None
+        return Finding(
+            finding_id=f"f-{claim.claim_id}",
+            statement=statement,
+            claims=[claim],
+            claim_type="statement",
+            attribution="asserted",
+            speaker=speaker,
+            actors=[],
+            event_date=None,
+            published=published,
+            independent_sources=1,
+            salience=1.0,
+        )
+
+    refused = finding("Roe refused to order the crews back.", "a1", "2025-03-07", "Jane Roe")
+    resisting = finding("Roe resisted calls to order crews back.", "b2", "2025-03-07", "Jane Roe")
+    assert not _may_contradict(refused, resisting)  # the same speaker, the same day
+    months_later = finding("Roe backed an order for crews.", "c3", "2025-06-20", "Jane Roe")
+    other = finding("Doe backed an order for the crews.", "d4", "2025-03-08", "John Doe")
+    assert not _may_contradict(refused, months_later)  # a change over time
+    assert _may_contradict(refused, other)  # two speakers, two days apart

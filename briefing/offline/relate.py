@@ -43,9 +43,38 @@ def relate_offline(
             continue
         if not (speaks_for_one_side(first) and speaks_for_one_side(second)):
             continue
+        if not _may_contradict(first, second):
+            continue
+        shared_article = {c.article_id for c in first.claims} & {
+            c.article_id for c in second.claims
+        }
+        # Across articles, two statements must share their matter, not just a party; an
+        # article that sets two speakers against each other has already matched them.
+        if not shared_article and topic_overlap(first, second, lexicon) < MIN_SHARED_TOPIC:
+            continue
         opposite = stance(first.statement, lexicon) * stance(second.statement, lexicon) == -1
         if opposite and share_subject(first, second, parties):
             relations.append(Relation("conflict", first.finding_id, second.finding_id))
             used[first.finding_id] += 1
             used[second.finding_id] += 1
     return relations
+
+
+# Statements from two articles conflict only when they share this many topic stems.
+MIN_SHARED_TOPIC = 2
+# Two statements further apart than this are a change over time, not a conflict.
+MAX_CONFLICT_GAP_DAYS = 31
+
+
+def _may_contradict(first: Finding, second: Finding) -> bool:
+    """Precision first: a speaker does not contradict itself within one article or on one
+    day (it qualifies what it said), and statements weeks apart record a change."""
+    when = [f.event_date or f.published for f in (first, second)]
+    gap = abs((when[0] - when[1]).days) if when[0] and when[1] else None
+    if gap is not None and gap > MAX_CONFLICT_GAP_DAYS:
+        return False
+    same_speaker = first.speaker is not None and first.speaker == second.speaker
+    if not same_speaker:
+        return True
+    articles = {c.article_id for c in first.claims} & {c.article_id for c in second.claims}
+    return not articles and (gap is None or gap > 1)
