@@ -7,6 +7,7 @@ from briefing.aggregate import SyndicationGroups
 from briefing.assemble import BriefContext
 from briefing.backend import Composition, Related
 from briefing.costs import Usage
+from briefing.figures import figure_pairs
 from briefing.offline.compose import brief_title, compose_offline
 from briefing.offline.extract import RULES_VERSION, OfflineExtractor
 from briefing.offline.relate import relate_offline
@@ -43,10 +44,15 @@ class OfflineBackend:
         parties = parties_of(findings)
         relations = relate_offline(candidate_pairs(findings, limit=None, parties=parties), parties)
         conflicts = [(by_id[r.first], by_id[r.second]) for r in relations if r.kind == "conflict"]
-        return Related(findings, conflicts=conflicts)
+        figures = figure_pairs(findings, articles, groups)
+        conflicts += [(p.first, p.second) for p in figures if p.kind == "conflict"]
+        updates = [(p.first, p.second) for p in figures if p.kind == "update"]
+        return Related(findings, conflicts=conflicts, updates=updates)
 
     async def compose(self, related: Related, context: BriefContext) -> Composition:
-        overview, sections = compose_offline(related.findings, context, related.conflicts)
+        overview, sections = compose_offline(
+            related.findings, context, related.conflicts, related.updates
+        )
         return Composition(brief_title(related.findings, context.articles), overview, sections)
 
     async def aclose(self) -> None:

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 
 from briefing.assemble import (
     CONFLICTS,
+    ESTIMATES_AND_UPDATES,
     KEY_DEVELOPMENTS,
     MAX_SECTION_WORDS,
     POSITIONS,
@@ -14,6 +15,7 @@ from briefing.assemble import (
     BriefContext,
     PlannedItem,
     PlannedSection,
+    estimate_and_update_items,
     overview_line,
 )
 from briefing.lexicon import active
@@ -33,14 +35,20 @@ def compose_offline(
     findings: list[Finding],
     context: BriefContext,
     conflicts: list[tuple[Finding, Finding]] | None = None,
+    updates: list[tuple[Finding, Finding]] | None = None,
 ) -> tuple[str, list[PlannedSection]]:
     """A templated overview and sections: a dated timeline, positions by actor, conflicting
-    reports, undated reports."""
+    reports, figures updated, undated reports. A finding stands in one section only."""
     conflicts = conflicts or []
     conflict_items = _conflict_items(conflicts)
-    budget = MAX_SECTION_WORDS - sum(len(item.text.split()) for item in conflict_items)
     in_conflicts = {f.finding_id for pair in conflicts for f in pair}
-    findings = [f for f in findings if f.finding_id not in in_conflicts]
+    updates = [pair for pair in updates or [] if not {f.finding_id for f in pair} & in_conflicts]
+    update_items = estimate_and_update_items([], updates)
+    budget = MAX_SECTION_WORDS - sum(
+        len(item.text.split()) for item in [*conflict_items, *update_items]
+    )
+    shown = in_conflicts | {f.finding_id for pair in updates for f in pair}
+    findings = [f for f in findings if f.finding_id not in shown]
     kept_ids = set()
     words = undated_words = 0
     undated_articles = sum(1 for a in context.articles if a.published is None)
@@ -79,6 +87,7 @@ def compose_offline(
             ],
         ),
         PlannedSection(CONFLICTS, conflict_items),
+        PlannedSection(ESTIMATES_AND_UPDATES, update_items),
         PlannedSection(UNDATED_REPORTS, [PlannedItem([f], f.statement) for f in undated]),
     ]
     return overview_line(ordered, context), [s for s in sections if s.items]

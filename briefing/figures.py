@@ -1,0 +1,159 @@
+"""Figures: the same quantity reported differently, as a conflict or as an update.
+
+"At least 330 killed" and "404 killed" on the same day from two origins cannot both be
+the count: a conflict of figures. "146 cases" and then "159 cases" in two versions of
+one wire story is the count updated: shown once, as an update, never as a conflict.
+Figures days apart are neither (a count that grew is news, not a dispute).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from briefing.aggregate import SyndicationGroups
+from briefing.schemas import Article, Finding
+
+# "2,400 dockworkers", "4.5 percent", "at least 330 killed": a number and the words after it.
+_NUMBER_RE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.,]\d)")
+# Words after a number that do not say what is counted.
+_NOT_UNITS = frozenset(
+    """more new additional other confirmed suspected reported registered known than of the a
+    an in on at to by from and or were was are is have has had been being people's about
+    nearly almost some least per since start this that last next ago its their""".split()
+) | frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday""".split()
+)
+_ROSE_TO = re.compile(
+    r"\b(?P<what>[a-z]{3,}s)\b(?:\s+[\w'’-]+){0,4}?\s+(?:have|has|had)?\s*(?:risen|rose|climbed"
+    r"|grown|grew|increased|reached|fallen|fell|dropped|stood|stands)\s+(?:to|at)\s*$"
+)
+_GENERIC_COUNTS = frozenset("people person resident individual other one member".split())
+# A figure measured in these (a time, a length, a rate) is a measure, not a count that two
+# sources could dispute: "36 hours" and "48 hours" are two different spans, "4 percent"
+# and "6 percent" an offer and a demand.
+_MEASURES = re.compile(
+    r"^(?:percent|per\s+cent|%|million|billion|thousand|hours?|minutes?|seconds?|days?|weeks?"
+    r"|months?|years?|[a-z]*metres?|[a-z]*meters?|miles?|kilometres?|degrees?|a\.m|p\.m)\b"
+)
+# A number is read with at most this many words after it, and what it counts is named
+# by the first of them that carry meaning.
+UNIT_WINDOW = 4
+COUNTED_WORDS = 2
+# Two figures of one quantity are "the same day" when their dates are this close.
+SAME_DAY_GRACE = 1
+# A word counted in more findings than this says nothing about which counts match.
+MAX_BLOCK = 50
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    text: str  # as written: "2,400"
+    counted: frozenset[str]  # what it counts: {"dockworker", "strike"}
+
+
+def figures_in(statement: str) -> list[Figure]:
+    """The counts a statement gives, with what each counts; years and clock times are not."""
+    found = []
+    for match in _NUMBER_RE.finditer(statement):
+        text = match.group(1)
+        value = float(text.replace(",", ""))
+        after = statement[match.end() : match.end() + 60]
+        if _MEASURES.match(after.strip().lower()) or re.match(r"\s*(?:am\b|pm\b|:\d)", after):
+            continue
+        if 1900 <= value <= 2100 and "," not in text and "." not in text:
+            continue  # a year
+        words = re.findall(r"[a-z]+", after.split(".")[0].split(",")[0].lower())[:UNIT_WINDOW]
+        content = [w for w in words if w not in _NOT_UNITS and len(w) > 2]
+        # What is counted is the first words after the number ("38 vessels waiting"), or
+        # the subject that rose to it ("measles cases have risen to 146 since ...").
+        if not content:
+            rose = _ROSE_TO.search(statement[: match.start()])
+            content = [rose["what"]] if rose else []
+        counted = frozenset(w.rstrip("s") for w in content[:COUNTED_WORDS])
+        if counted:
+            found.append(Figure(value, text, counted))
+    return found
+
+
+@dataclass(frozen=True)
+class FigurePair:
+    kind: str  # "conflict" (differing figures) or "update" (one origin's later count)
+    first: Finding  # for an update: the earlier count
+    second: Finding
+
+
+def figure_pairs(
+    findings: list[Finding], articles: dict[str, Article], groups: SyndicationGroups
+) -> list[FigurePair]:
+    """Pairs of findings that give different counts of one quantity on one day, found
+    through an index on what they count (so not every pair is compared)."""
+    by_counted: dict[str, list[int]] = defaultdict(list)
+    for index, finding in enumerate(findings):
+        for counted in {w for f in figures_in(finding.statement) for w in f.counted}:
+            by_counted[counted].append(index)
+    candidates: set[tuple[int, int]] = set()
+    for members in by_counted.values():
+        if len(members) <= MAX_BLOCK:
+            candidates.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    found = []
+    for a, b in sorted(candidates):
+        first, second = findings[a], findings[b]
+        if not _same_day(first, second):
+            continue
+        shared = _shared_quantity(first, second)
+        if shared is None:
+            continue
+        mine = {c.article_id for c in first.claims}
+        theirs = {c.article_id for c in second.claims}
+        if mine & theirs:
+            continue  # one article's numbers count different things
+        if _one_origin(mine, theirs, articles, groups):
+            # One story's versions: the later count is the one published later, or (same
+            # day) the larger, since counts of this kind grow.
+            earlier, later = sorted(
+                (first, second), key=lambda f: (f.published or dt.date.max, _count(f, shared))
+            )
+            found.append(FigurePair("update", earlier, later))
+        else:
+            found.append(FigurePair("conflict", first, second))
+    return found
+
+
+def _one_origin(
+    mine: set[str], theirs: set[str], articles: dict[str, Article], groups: SyndicationGroups
+) -> bool:
+    """Copies or versions of one story: one syndication group, or one credited agency."""
+    if {groups.group_of[a] for a in mine} & {groups.group_of[a] for a in theirs}:
+        return True
+    credited = {articles[a].origin for a in mine if articles[a].origin}
+    return bool(credited & {articles[a].origin for a in theirs if articles[a].origin})
+
+
+def _same_day(first: Finding, second: Finding) -> bool:
+    a, b = first.published, second.published
+    return a is not None and b is not None and abs((a - b).days) <= SAME_DAY_GRACE
+
+
+def _shared_quantity(first: Finding, second: Finding) -> frozenset[str] | None:
+    """What both count, when they give it different values (and share no value)."""
+    mine, theirs = figures_in(first.statement), figures_in(second.statement)
+    if {f.value for f in mine} & {f.value for f in theirs}:
+        return None  # one shared number: the same count, told two ways
+    for a in mine:
+        for b in theirs:
+            common = a.counted & b.counted
+            # "people" alone does not make two counts one: 2,600 people evacuated and
+            # 6,000 people displaced are two quantities.
+            if common - _GENERIC_COUNTS and a.value != b.value:
+                return frozenset(common)
+    return None
+
+
+def _count(finding: Finding, counted: frozenset[str]) -> float:
+    values = [f.value for f in figures_in(finding.statement) if f.counted & counted]
+    return max(values, default=0.0)

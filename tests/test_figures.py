@@ -1,0 +1,59 @@
+"""Figures: one quantity counted differently is a conflict between origins and an update
+within one; measures and generic counts are neither."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from briefing import Settings, build_brief
+from briefing.figures import figures_in
+
+
+def test_what_a_figure_counts() -> None:
+    assert {f.text for f in figures_in("Officials counted 38 vessels at anchor.")} == {"38"}
+    assert next(iter(figures_in("The port counted 38 vessels at anchor."))).counted == {
+        "vessel",
+        "anchor",
+    }
+    risen = figures_in("Measles cases in the province have risen to 146 since January.")
+    assert [f.counted for f in risen] == [frozenset({"case"})]
+    # Measures, years and clock times are no counts.
+    assert (
+        figures_in("Rain fell for 36 hours; the wall was built in 2009 and shut at 4.10 a.m.") == []
+    )
+    assert figures_in("The union asked for a 6 percent rise.") == []
+
+
+def _brief(tmp_path, pages: dict[str, str]):  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, text in pages.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return build_brief(
+        dt.date(2025, 1, 1), corpus=corpus, settings=Settings(backend="offline")
+    ).brief
+
+
+def test_differing_counts_from_two_origins_conflict_and_a_versions_count_is_an_update(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    brief = _brief(
+        tmp_path,
+        {
+            "a.txt": " date 2025-03-05 200\nPort queue grows as strike goes on\n"
+            "The harbour authority said on Wednesday that 38 vessels were waiting at anchor.\n",
+            "b.txt": " date 2025-03-05 200\nAgents count more ships waiting off the port\n"
+            "The shipping agents said on Wednesday that 52 vessels were waiting at anchor.\n",
+            "c.txt": " date 2025-03-05 200\nFerry strike spreads\nSALTMARCH, March 5 (Reuters) - "
+            "About 2,400 ferry crew members walked out on Wednesday, their union said.\n",
+            "d.txt": " date 2025-03-05 200\nFerry strike spreads to night shift\nSALTMARCH, March 5"
+            " (Reuters) - About 3,100 ferry crew members walked out on Wednesday, the union said"
+            " in an evening update.\n",
+        },
+    )
+    sections = {s.heading: [i.text for i in s.items] for s in brief.sections}
+    conflicts = " ".join(sections.get("Conflicting reports", []))
+    assert "38 vessels" in conflicts and "52 vessels" in conflicts
+    updates = " ".join(sections.get("Differing estimates and later updates", []))
+    assert "2,400" in updates and "3,100" in updates
+    assert "2,400" not in conflicts and "3,100" not in conflicts
