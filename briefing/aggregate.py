@@ -66,7 +66,7 @@ def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
     """Where a claim comes from: the innermost outlet its article cites, else the article's group.
 
     "MENAFN, citing The Times" and another report citing The Times share one origin;
-    syndicated copies of one article share one origin.
+    syndicated copies of one article, and pages crediting one agency ("(Reuters)"), too.
     """
     publisher = canonical_outlet(article.outlet or "")
     cited = [
@@ -74,7 +74,12 @@ def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
         for link in claim.reporting_chain
         if active().is_outlet(link) and canonical_outlet(link) != publisher
     ]
-    return f"outlet:{cited[-1]}" if cited else f"group:{groups.group_of[article.article_id]}"
+    if cited:
+        return f"outlet:{cited[-1]}"
+    # Versions and copies of one wire story on several sites credit one agency: one origin.
+    if article.origin and canonical_outlet(article.origin) != publisher:
+        return f"outlet:{canonical_outlet(article.origin)}"
+    return f"group:{groups.group_of[article.article_id]}"
 
 
 def independent_origins(

@@ -56,6 +56,15 @@ def _md_escape(text: str) -> str:
     return escape_controls(text.replace("<", "&lt;").replace(">", "&gt;"))
 
 
+def _corroboration(item: BriefItem) -> str:
+    """ "(3 outlets, 2 independent origins)": copies of one story count once as an origin."""
+    outlets = len({c.source for c in item.citations})
+    if outlets < 2 or len(item.finding_ids) > 1:
+        return ""  # one outlet; or two sides set against each other, which corroborate nothing
+    origins = item.independent_sources
+    return f" ({outlets} outlets, {origins} independent origin{'s' if origins != 1 else ''})"
+
+
 def _markers(item: BriefItem) -> str:
     return "".join(f"[{n}]" for n in sorted({c.source for c in item.citations}))
 
@@ -87,11 +96,7 @@ def to_markdown(brief: Brief) -> str:
                     if lines[-1] == ""
                     else ["", f"**{_md_escape(actor)}**", ""]
                 )
-            corroboration = (
-                f" ({item.independent_sources} independent sources)"
-                if item.independent_sources > 1
-                else ""
-            )
+            corroboration = _corroboration(item)
             lines.append(
                 f"- **{item.date_label}** {_md_escape(item.text)} {_markers(item)}{corroboration}"
             )

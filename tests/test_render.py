@@ -32,3 +32,28 @@ def test_hostile_article_text_is_escaped(seeds_copy: Path, tmp_path: Path) -> No
     assert "http" not in html.replace("http://evil", "").replace(
         "http-equiv", ""
     )  # nothing external
+
+
+def test_corroboration_names_outlets_and_independent_origins() -> None:
+    from briefing.render import _corroboration
+    from briefing.schemas import BriefCitation, BriefItem
+
+    def item(sources: list[int], origins: int, findings: int = 1) -> BriefItem:
+        return BriefItem(
+            text="Ferries stopped.",
+            event_date=None,
+            date_label="undated",
+            finding_ids=[f"f-{n}" for n in range(findings)],
+            independent_sources=origins,
+            citations=[
+                BriefCitation(
+                    source=s, claim_id=f"c-{s}", quote="Ferries stopped.", start=0, end=16
+                )
+                for s in sources
+            ],
+        )
+
+    assert _corroboration(item([1, 2, 3], 2)) == " (3 outlets, 2 independent origins)"
+    assert _corroboration(item([1, 2], 1)) == " (2 outlets, 1 independent origin)"
+    assert _corroboration(item([1], 1)) == ""
+    assert _corroboration(item([1, 2], 1, findings=2)) == ""  # two sides of a conflict
