@@ -31,6 +31,24 @@ _ROSE_TO = re.compile(
     r"\b(?P<what>[a-z]{3,}s)\b(?:\s+[\w'’-]+){0,4}?\s+(?:have|has|had)?\s*(?:risen|rose|climbed"
     r"|grown|grew|increased|reached|fallen|fell|dropped|stood|stands)\s+(?:to|at)\s*$"
 )
+# A figure is compared only when the sentence reports it as a count: "rose to 146",
+# "38 vessels were waiting", "4,200 people had been displaced", "killed at least 330".
+_TOTAL_BEFORE = re.compile(
+    r"\b(?:risen|rose|climbed|grown|grew|increased|reached|stood|stands|totals?|totalled"
+    r"|killed|displaced|evacuated|counted|recorded|confirmed|tracking|reported|counts?|number"
+    r"|toll)\b(?:\s+\w+){0,3}\s+(?:to|at|of)?\s*(?:at\s+least|about|nearly|some|more\s+than)?\s*$"
+)
+_TOTAL_AFTER = re.compile(
+    r"\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|have|has|had)\s+(?:(?:been|now)\s+){0,2}"
+    r"(?:waiting|killed|displaced|evacuated|confirmed|recorded|reported|infected|hospitali[sz]ed"
+    r"|counted|registered|detained|arrested|missing|dead|affected)\b"
+    r"|\s+(?:[\w-]+\s+){0,3}?(?:killed|displaced|evacuated|dead|missing|waiting|walked\s+(?:out|off)"
+    r"|went\s+on\s+strike|joined|marched|protested|gathered|took\s+part)\b"
+)
+# "the majority of cases with 62", "including 21 children": a part, not the count.
+_SUBSET = re.compile(
+    r"\b(?:majority|including|among|followed by|of whom|of which|of them|out of|additional)\b[^.]{0,30}$"
+)
 _GENERIC_COUNTS = frozenset("people person resident individual other one member".split())
 # A figure measured in these (a time, a length, a rate) is a measure, not a count that two
 # sources could dispute: "36 hours" and "48 hours" are two different spans, "4 percent"
@@ -63,8 +81,15 @@ def figures_in(statement: str) -> list[Figure]:
         text = match.group(1)
         value = float(text.replace(",", ""))
         after = statement[match.end() : match.end() + 60]
+        before = statement[max(0, match.start() - 60) : match.start()]
         if _MEASURES.match(after.strip().lower()) or re.match(r"\s*(?:am\b|pm\b|:\d)", after):
             continue
+        if re.match(r"\s*(?:-|–|to\s+\d|and\s+\d)", after) or re.search(r"[-–]\s*$", before):
+            continue  # a range ("100-150"), not one count
+        if _SUBSET.search(before) or re.match(r"\s*(?:\w+\s+){0,2}(?:old|of them)\b", after):
+            continue  # a part of a count, or an age
+        if not (_TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after)):
+            continue  # only a count the sentence reports as such is compared
         if 1900 <= value <= 2100 and "," not in text and "." not in text:
             continue  # a year
         words = re.findall(r"[a-z]+", after.split(".")[0].split(",")[0].lower())[:UNIT_WINDOW]

@@ -73,7 +73,7 @@ _PARTICLE = r"(?:van|von|de|der|den|da|di|du|la|le|bin|ibn|al|el)"
 _NAME_RUN = re.compile(rf"(?<![\w.’'-]){_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD})*")
 _KNOWN_TOP_LEVEL = frozenset(
     "format entities aliases parties broad_actors title_words outlets wire_agencies "
-    "stance topic_terms".split()
+    "stance topic_terms opposites".split()
 )
 _ENTITY_KEYS = frozenset("kind spellings demonyms capitals party".split())
 
@@ -118,6 +118,9 @@ class Lexicon:
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
+    # States that exclude each other, as "lift*|in force": one side says the first of a
+    # matter, the other the second ("the order was lifted" / "the order remains in force").
+    opposites: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # where it was read from, for messages
 
     # -- entities ---------------------------------------------------------------------
@@ -262,6 +265,11 @@ class Lexicon:
         return _word_regex(self.topic_terms)
 
     @cached_property
+    def opposite_regexes(self) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+        pairs = (entry.split("|", 1) for entry in self.opposites if "|" in entry)
+        return tuple((_word_regex([a.strip()]), _word_regex([b.strip()])) for a, b in pairs)
+
+    @cached_property
     def title_regex(self) -> re.Pattern[str]:
         return _word_regex(tuple(self.title_words), ignore_case=False)
 
@@ -285,6 +293,7 @@ class Lexicon:
                 self.positive,
                 self.negative,
                 self.topic_terms,
+                self.opposites,
             ],
             ensure_ascii=False,
         )
@@ -556,6 +565,7 @@ def _merge(lexicon: Lexicon, data: dict[str, Any], path: str) -> Lexicon:
         positive=add(lexicon.positive, "stance.positive", stance.get("positive", [])),
         negative=add(lexicon.negative, "stance.negative", stance.get("negative", [])),
         topic_terms=add(lexicon.topic_terms, "topic_terms", data.get("topic_terms", [])),
+        opposites=add(lexicon.opposites, "opposites", data.get("opposites", [])),
         files=(*lexicon.files, path),
     )
 

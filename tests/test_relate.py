@@ -156,3 +156,83 @@ def test_one_speaker_does_not_contradict_itself_on_one_day() -> None:
     other = finding("Doe backed an order for the crews.", "d4", "2025-03-08", "John Doe")
     assert not _may_contradict(refused, months_later)  # a change over time
     assert _may_contradict(refused, other)  # two speakers, two days apart
+
+
+def _finding(statement: str, article: str, day: str, speaker: str | None) -> Finding:
+    claim = Claim(
+        claim_id=f"{article}-{abs(hash(statement)) % 10**6:06d}",
+        article_id=article,
+        statement=statement,
+        speaker=speaker,
+        evidence=[Evidence(quote=statement, start=0, end=len(statement))],
+    )
+    return Finding(
+        finding_id=f"f-{claim.claim_id}",
+        statement=statement,
+        claims=[claim],
+        claim_type="statement",
+        attribution="asserted",
+        speaker=speaker,
+        actors=[],
+        event_date=None,
+        published=dt.date.fromisoformat(day),
+        independent_sources=1,
+        salience=1.0,
+    )
+
+
+def test_opposite_states_and_denials_of_one_matter_conflict() -> None:
+    from briefing.lexicon import active
+    from briefing.offline.relate import contradictions
+
+    lifted = _finding(
+        "The council said the evacuation order for the harbour district was lifted on Thursday.",
+        "a1",
+        "2025-03-07",
+        "council",
+    )
+    in_force = _finding(
+        "The mayor said the evacuation order for the harbour district remains in force.",
+        "b2",
+        "2025-03-07",
+        "mayor",
+    )
+    halted = _finding(
+        "The opposition said the province halted its school vaccination campaign in December.",
+        "c3",
+        "2025-03-07",
+        "opposition",
+    )
+    never = _finding(
+        "The ministry said the school vaccination campaign was never halted.",
+        "d4",
+        "2025-03-08",
+        "ministry",
+    )
+    plan = _finding(
+        "The flood wall along the harbour will not be completed until 2027.",
+        "e5",
+        "2025-03-08",
+        "council",
+    )
+    done = _finding(
+        "Residents may return once engineers have completed the harbour flood wall checks.",
+        "f6",
+        "2025-03-08",
+        "council",
+    )
+    unrelated = _finding(
+        "The winter ferry timetable remains in force, the operator said.",
+        "g7",
+        "2025-03-07",
+        "operator",
+    )
+    found = {
+        frozenset((r.first, r.second))
+        for r in contradictions([lifted, in_force, halted, never, plan, done, unrelated], active())
+    }
+    assert frozenset((lifted.finding_id, in_force.finding_id)) in found
+    assert frozenset((halted.finding_id, never.finding_id)) in found
+    # A plan and a condition deny nothing; a timetable in force is not the order.
+    assert frozenset((plan.finding_id, done.finding_id)) not in found
+    assert all(unrelated.finding_id not in pair for pair in found)

@@ -10,7 +10,7 @@ from briefing.costs import Usage
 from briefing.figures import figure_pairs
 from briefing.offline.compose import brief_title, compose_offline
 from briefing.offline.extract import RULES_VERSION, OfflineExtractor
-from briefing.offline.relate import relate_offline
+from briefing.offline.relate import contradictions, relate_offline
 from briefing.relations import candidate_pairs, parties_of
 from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
 
@@ -43,6 +43,12 @@ class OfflineBackend:
         # Parties (and which actors are too broad to compare on) come from every finding.
         parties = parties_of(findings)
         relations = relate_offline(candidate_pairs(findings, limit=None, parties=parties), parties)
+        known = {frozenset((r.first, r.second)) for r in relations}
+        relations += [
+            r
+            for r in contradictions(findings, parties.lexicon)
+            if frozenset((r.first, r.second)) not in known
+        ]
         conflicts = [(by_id[r.first], by_id[r.second]) for r in relations if r.kind == "conflict"]
         figures = figure_pairs(findings, articles, groups)
         conflicts += [(p.first, p.second) for p in figures if p.kind == "conflict"]
