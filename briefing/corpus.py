@@ -239,7 +239,9 @@ def _title(
         # A site's name: two to five words, or one in capitals ("KRDO"); a lone section
         # label ("Health", "Culture") names no site.
         words = name.split()
-        named = 2 <= len(words) <= 5 or (name.isupper() and name.isalpha() and len(name) > 2)
+        named = (2 <= len(words) <= 5 and _MASTHEAD_WORD.search(name)) or (
+            name.replace(" ", "").isalpha() and name.isupper() and len(name) > 2
+        )
         if masthead is None and named and not name.endswith(":"):
             masthead = name.title() if name.isupper() and len(words) > 1 else name
     del kept[:pick]
@@ -259,6 +261,14 @@ def _title(
 
 
 MIN_WORDS_FALLBACK = 2
+# A line above the headline names the site when it is set in capitals or ends like a
+# publication's name; "Real Estate" or "Loyal to the Pledge" above a headline do not.
+_MASTHEAD_WORD = re.compile(
+    r"\b(?:News|Times|Post|Herald|Gazette|Observer|Journal|Tribune|Daily|Weekly|Review|Standard"
+    r"|Echo|Voice|Live|Radio|TV|Dispatch|Letter|Wire|Desk|Ledger|Courier|Star|Examiner"
+    r"|Chronicle|Mail|Express|Telegraph|Guardian|Independent|Record|Bulletin|Press|Sun|Mirror"
+    r"|Monitor|Reporter|Register|Sentinel|Today|Online|Report|Times-\w+)$"
+)
 
 
 def _runs_into_sentence(raw: str, kept: list[bp.Line], index: int) -> bool:
