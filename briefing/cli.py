@@ -50,7 +50,7 @@ ENVIRONMENT_HELP = f"""Environment:
 
 OPENAI_API_KEY: use the LLM (OpenAI). OPENAI_BASE_URL or BRIEFING_BASE_URL: an OpenAI-compatible server (Ollama, vLLM, llama.cpp).
 
-BRIEFING_MODEL, BRIEFING_MODE: defaults for --model and --mode. BRIEFING_LEXICON: more lexicon files, separated by "{os.pathsep}".
+BRIEFING_MODEL, BRIEFING_MODE, BRIEFING_TIMEOUT: defaults for --model, --mode and --timeout. BRIEFING_LEXICON: more lexicon files, separated by "{os.pathsep}".
 
 BRIEFING_HOME: the store (default: .briefing/ beside the corpus folder). BRIEFING_DEBUG=1: show the traceback of an error.
 
@@ -239,6 +239,12 @@ def _check_cost(value: float | None) -> float | None:
     return value
 
 
+def _check_timeout(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a number of seconds > 0")
+    return value
+
+
 def _check_time(value: str) -> str:
     try:
         parse_time(value)
@@ -303,6 +309,17 @@ MaxCostOption = Annotated[
         help="Stop before the estimated LLM cost passes this many dollars.",
     ),
 ]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        metavar="SECONDS",
+        envvar="BRIEFING_TIMEOUT",
+        show_envvar=True,
+        callback=_check_timeout,
+        help="Give up on an LLM call that takes longer than this, however slowly the server"
+        " keeps sending (retried once; default: 120).",
+    ),
+]
 LexiconOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -324,6 +341,7 @@ def _settings(
     max_calls: int | None,
     max_cost: float | None,
     lexicon: list[Path] | None,
+    timeout: float | None = None,
 ) -> config.Settings:
     return config.Settings(
         backend=extractor.value,
@@ -332,6 +350,7 @@ def _settings(
         concurrency=concurrency,
         max_calls=max_calls,
         max_cost_usd=max_cost,
+        timeout=timeout,
         lexicon_files=tuple(lexicon or ()),
     )
 
@@ -432,13 +451,14 @@ def generate(
     concurrency: ConcurrencyOption = config.DEFAULT_CONCURRENCY,
     max_calls: MaxCallsOption = None,
     max_cost: MaxCostOption = None,
+    timeout: TimeoutOption = None,
     lexicon: LexiconOption = None,
 ) -> None:
     """Write the brief for a period and print the paths of the files written."""
     since_date = _date("--since", since)
     assert since_date is not None
     _refuse_out_inside_corpus(out, corpus)
-    settings = _settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon)
+    settings = _settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon, timeout)
     progress = ExtractionProgress(err)
     try:
         with progress:
@@ -638,6 +658,7 @@ def weekly(
     concurrency: ConcurrencyOption = config.DEFAULT_CONCURRENCY,
     max_calls: MaxCallsOption = None,
     max_cost: MaxCostOption = None,
+    timeout: TimeoutOption = None,
     lexicon: LexiconOption = None,
     log: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Append what the run did to this file.")
@@ -676,7 +697,9 @@ def weekly(
             corpus=corpus,
             out=out,
             formats=config.parse_formats(format),
-            settings=_settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon),
+            settings=_settings(
+                extractor, model, mode, concurrency, max_calls, max_cost, lexicon, timeout
+            ),
             week=week,
             since=_date("--since", since),
             log=note,

@@ -42,6 +42,8 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
     max_calls: int | None = None
     max_cost_usd: float | None = None
+    # The overall deadline of one LLM call, in seconds; None: the client's default (120).
+    timeout: float | None = None
     # Lexicon files (names, aliases, parties, stance words) added to the packaged one;
     # BRIEFING_LEXICON adds more (paths separated by os.pathsep). See lexicon.py.
     lexicon_files: tuple[Path, ...] = ()
@@ -62,6 +64,9 @@ class Settings:
         cost = self.max_cost_usd
         if cost is not None and not (math.isfinite(cost) and cost >= 0):
             raise ConfigurationError(f"max_cost_usd must be a number of dollars >= 0, not {cost}")
+        timeout = self.timeout
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise ConfigurationError(f"timeout must be a number of seconds > 0, not {timeout}")
 
     def backend_name(self) -> BackendName:
         """`auto` is llm when a key or base URL is set, else offline."""

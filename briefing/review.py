@@ -88,11 +88,12 @@ ReviewFilter = Literal["all", "rejected", "pending"]
 
 def review_status(brief: Brief, corpus: Path | None = None) -> dict[str, Review]:
     """The latest decision on each claim of the brief, from the store beside its corpus
-    (or beside `corpus`, where the articles are now)."""
+    (or beside `corpus`, where the articles are now). Only reads: the store is opened
+    read-only, so a store the user cannot write (a shared or archived copy) still answers."""
     home = config.store_home(corpus if corpus is not None else Path(brief.corpus))
     if not (home / DB_FILENAME).exists():
         return {}
-    store = Store.open(home)
+    store = Store.open(home, read_only=True)
     try:
         return store.reviews()
     finally:

@@ -3,11 +3,16 @@
 An extraction is cached under (article hash, extractor, model, prompt version, schema
 version), so the same work is never paid for twice and any change to one of those
 parts is a cache miss. Schema changes are named migrations, applied once, in order.
+
+A store damaged, full or read-only after it opened fails as a `StoreError` naming the
+file and what to do (see `_guarded`), not as a bare sqlite3 error. `Store.open(home,
+read_only=True)` reads without writing anything: no migrations, no switch to WAL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -17,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import Concatenate, ParamSpec, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -236,6 +241,66 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+# SQLite's result codes, by what a user can do about them.
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_FULL = ("SQLITE_FULL",)
+_READ_ONLY = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def _is_about_the_file(error: sqlite3.Error) -> bool:
+    """The file or disk failed, not our SQL: a constraint or misuse error is a bug, and
+    stays a sqlite3 error with its traceback."""
+    return isinstance(error, sqlite3.DatabaseError) and not isinstance(
+        error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+    )
+
+
+def store_problem(path: Path, error: sqlite3.Error, doing: str = "use") -> str:
+    """One line: which store, what SQLite said, and what to do about it."""
+    code = getattr(error, "sqlite_errorname", "") or ""
+    said = str(error) or code or type(error).__name__
+    if code.startswith(_DAMAGED) or "malformed" in said or "not a database" in said:
+        hint = (
+            "the store file may be damaged: move it aside and run again (a new store is made;"
+            " cached extractions are redone, review decisions stay in the moved file)"
+        )
+    elif code.startswith(_FULL) or "disk is full" in said:
+        hint = "the disk is full: free some space and run again; finished work is kept"
+    elif code.startswith(_READ_ONLY) or "readonly" in said:
+        hint = (
+            "the store or its folder is not writable: check their permissions, or set BRIEFING_HOME"
+        )
+    elif code.startswith(_BUSY) or "locked" in said:
+        hint = "another process holds the store: try again when it is done"
+    elif code.startswith("SQLITE_IOERR"):
+        hint = "the disk or file system failed: check it, then run again"
+    else:
+        hint = "move the store aside and run again if this persists"
+    return f"cannot {doing} the store {path}: {said}; {hint}"
+
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def _guarded(
+    method: Callable[Concatenate[Store, Params], Result],
+) -> Callable[Concatenate[Store, Params], Result]:
+    """A store method whose file or disk failures are StoreErrors naming the store."""
+
+    @functools.wraps(method)
+    def guarded(self: Store, /, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            if not _is_about_the_file(error):
+                raise
+            raise StoreError(store_problem(self.path, error)) from error
+
+    return guarded
+
+
 class Store:
     """Access to the SQLite store; open with `Store.open(home)`."""
 
@@ -244,8 +309,15 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, home: Path) -> Store:
+    def open(cls, home: Path, *, read_only: bool = False) -> Store:
+        """The store under `home`, made and migrated if need be.
+
+        `read_only` opens an existing store with SQLite's mode=ro: nothing is written (no
+        migration, no switch to WAL), so a store in a read-only folder can still be read.
+        """
         path = home / DB_FILENAME
+        if read_only:
+            return cls._open_read_only(path)
         try:
             home.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -254,9 +326,43 @@ class Store:
             db.execute("PRAGMA foreign_keys = ON")
             store = cls(db, path)
             store._migrate()
-        except (OSError, sqlite3.Error) as error:
+        except sqlite3.Error as error:
+            raise StoreError(store_problem(path, error, "open")) from error
+        except OSError as error:
             raise StoreError(f"cannot open the store {path}: {error}") from error
         return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        if not path.is_file():
+            raise StoreError(f"cannot open the store {path}: there is no such file")
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        try:
+            try:
+                db = cls._connect_read_only(uri)
+            except sqlite3.OperationalError as error:
+                # A WAL store needs its -shm file, which a read-only folder cannot hold
+                # once the last writer has gone. Then no writer can be at work there
+                # either, and the file can be read as it stands.
+                if not getattr(error, "sqlite_errorname", "").startswith(
+                    ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+                ):
+                    raise
+                db = cls._connect_read_only(f"{uri}&immutable=1")
+        except sqlite3.Error as error:
+            raise StoreError(store_problem(path, error, "open")) from error
+        return cls(db, path)
+
+    @staticmethod
+    def _connect_read_only(uri: str) -> sqlite3.Connection:
+        db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
         self.db.close()
@@ -267,7 +373,10 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, say); rolling back again
+            # would raise "no transaction is active" and hide the real error.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -282,9 +391,11 @@ class Store:
                     function(db)
                     db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, _now()))
 
+    @_guarded
     def applied_migrations(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT name FROM _migrations ORDER BY name")]
 
+    @_guarded
     def record_article(self, article: Article) -> None:
         """Record an article's metadata; a lone surrogate in it is stored as U+FFFD."""
         self.db.execute(
@@ -304,12 +415,14 @@ class Store:
             ),
         )
 
+    @_guarded
     def cached_extraction(self, key: str) -> ArticleExtraction | None:
         row = self.db.execute(
             "SELECT result FROM extractions WHERE cache_key = ?", (key,)
         ).fetchone()
         return ArticleExtraction.model_validate_json(row[0]) if row else None
 
+    @_guarded
     def save_extraction(self, key: str, article: Article, extraction: ArticleExtraction) -> None:
         """Save one article's extraction and its claims atomically."""
         with self.transaction() as db:
@@ -345,16 +458,19 @@ class Store:
                 ],
             )
 
+    @_guarded
     def cached_result(self, key: str) -> str | None:
         row = self.db.execute("SELECT result FROM llm_cache WHERE cache_key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    @_guarded
     def save_result(self, key: str, purpose: str, result: str) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)",
             (key, purpose, _storable(result), _now()),
         )
 
+    @_guarded
     def save_derived_claims(self, claims: list[Claim]) -> None:
         with self.transaction() as db:
             db.executemany(
@@ -373,6 +489,7 @@ class Store:
                 ],
             )
 
+    @_guarded
     def has_claim(self, claim_id: str) -> bool:
         row = self.db.execute(
             "SELECT 1 FROM claims WHERE claim_id = ?"
@@ -381,6 +498,7 @@ class Store:
         ).fetchone()
         return row is not None
 
+    @_guarded
     def rejected_quotes(self) -> list[RejectedQuote]:
         """The quotes of every claim whose latest decision is a rejection."""
         reviews = self.reviews()
@@ -399,12 +517,14 @@ class Store:
             for claim_id, article_id, start, end in rows
         ]
 
+    @_guarded
     def record_review(self, claim_id: str, decision: str, reviewer: str, note: str | None) -> None:
         self.db.execute(
             "INSERT INTO reviews (claim_id, decision, reviewer, at, note) VALUES (?, ?, ?, ?, ?)",
             (claim_id, decision, _storable(reviewer), _now(), _storable(note)),
         )
 
+    @_guarded
     def reviews(self) -> dict[str, Review]:
         """The latest decision on each reviewed claim."""
         latest: dict[str, Review] = {}
@@ -414,6 +534,7 @@ class Store:
             latest[claim_id] = Review(claim_id, decision, reviewer, at, note)
         return latest
 
+    @_guarded
     def log_call(
         self,
         *,
@@ -444,6 +565,7 @@ class Store:
             ),
         )
 
+    @_guarded
     def claim_rows(self) -> list[dict[str, object]]:
         cursor = self.db.execute("SELECT * FROM claims ORDER BY article_id, quote_start")
         names = [d[0] for d in cursor.description]

@@ -39,6 +39,9 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
         "BRIEFING_BASE_URL",
         "BRIEFING_MODEL",
         "BRIEFING_DEBUG",
+        "BRIEFING_TIMEOUT",
+        "BRIEFING_LEXICON",
+        "BRIEFING_MODE",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

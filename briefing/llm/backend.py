@@ -17,7 +17,7 @@ from briefing.assemble import (
 from briefing.backend import Composition, Related
 from briefing.costs import Usage
 from briefing.llm.calls import StructuredCalls
-from briefing.llm.client import Budget, LLMClient, LLMSettings
+from briefing.llm.client import DEFAULT_TIMEOUT_SECONDS, Budget, LLMClient, LLMSettings
 from briefing.llm.compose import compose_sections
 from briefing.llm.extract import LLMExtractor
 from briefing.llm.relate import judge_pairs
@@ -47,6 +47,7 @@ class LLMBackend:
             base_url=config.base_url(),
             mode=settings.instructor_mode(),
             concurrency=settings.concurrency,
+            timeout=settings.timeout if settings.timeout is not None else DEFAULT_TIMEOUT_SECONDS,
             budget=Budget(max_calls=settings.max_calls, max_cost_usd=settings.max_cost_usd),
         )
         return cls(LLMClient(llm_settings, log_call=store.log_call), store)

@@ -5,15 +5,22 @@ Every chat completion the tool makes goes through `LLMClient.complete`, which is
 retried by tenacity alone (the SDK's own retries are off), checked against the run's
 budget before it is sent, and logged with its usage after it returns.
 
+Each call has an overall deadline (`LLMSettings.timeout`, --timeout): the SDK's own
+timeout bounds each wait for a byte, so a server trickling its answer would never trip
+it. A call past the deadline is retried once, not `attempts` times: a timeout says the
+server is too slow, and trying again multiplies the wait.
+
 Works against the OpenAI API and any OpenAI-compatible server (Ollama, vLLM,
 llama.cpp, LM Studio) through a base URL; local servers usually need a json mode.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -21,14 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from briefing import config
 from briefing.costs import Usage, price_of
-from briefing.errors import BudgetExceeded, ConfigurationError
+from briefing.errors import BriefingError, BudgetExceeded, ConfigurationError
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 DEFAULT_ATTEMPTS = 5
+# A call that timed out is tried once more, and no more, whatever `attempts` says.
+TIMEOUT_ATTEMPTS = 2
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
 # Characters per token, to estimate a request's size before it is sent.
@@ -81,12 +90,25 @@ class LLMSettings:
             )
         if self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, not {self.concurrency}")
+        if not (math.isfinite(self.timeout) and self.timeout > 0):
+            raise ConfigurationError(f"timeout must be a number of seconds > 0, not {self.timeout}")
         if self.budget.max_cost_usd is not None and price_of(self.model) is None:
             # An unknown price would leave the budget unbounded: refuse it before any call.
             raise ConfigurationError(
                 f"the price of model {self.model!r} is unknown, so a cost budget (--max-cost)"
                 " cannot be kept: use --max-calls instead"
             )
+
+
+class CallTimedOut(openai.OpenAIError):
+    """A call took longer than the run's timeout (the SDK's, or the overall deadline)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"the call took longer than {seconds:g} s: the server is too slow or not answering"
+            " (allow more time with --timeout SECONDS or BRIEFING_TIMEOUT)"
+        )
+        self.seconds = seconds
 
 
 def is_transient(error: BaseException) -> bool:
@@ -97,6 +119,7 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(
         error,
         (
+            CallTimedOut,
             openai.APITimeoutError,
             openai.APIConnectionError,
             openai.APIResponseValidationError,
@@ -178,8 +201,13 @@ class LLMClient:
         scope = current_scope.get()
         if scope is not None:
             scope.calls += 1
+        timeouts = 0
+
+        def give_up(state: RetryCallState) -> bool:
+            return state.attempt_number >= self.settings.attempts or timeouts >= TIMEOUT_ATTEMPTS
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.attempts),
+            stop=give_up,
             wait=backoff,
             retry=retry_if_exception(is_transient),
             reraise=True,
@@ -190,7 +218,14 @@ class LLMClient:
                     self.usage.retries += 1
                 started = time.monotonic()
                 try:
-                    response = await self._client.chat.completions.create(**kwargs)
+                    # The SDK's timeout bounds each read; this bounds the whole call.
+                    async with asyncio.timeout(self.settings.timeout):
+                        response = await self._client.chat.completions.create(**kwargs)
+                except (TimeoutError, openai.APITimeoutError) as error:
+                    timeouts += 1
+                    timed_out = CallTimedOut(self.settings.timeout)
+                    self._record(kwargs, started, None, str(timed_out))
+                    raise timed_out from error
                 except Exception as error:
                     self._record(kwargs, started, None, describe_error(error))
                     raise
@@ -237,10 +272,41 @@ def describe_error(error: BaseException) -> str:
         return "the API has no such model or route (HTTP 404): check --model and the base URL"
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code} from the API"
+    if isinstance(error, (CallTimedOut, BriefingError)):
+        return str(error)
     if isinstance(error, openai.APITimeoutError):
         return "the API did not answer in time"
     if isinstance(error, openai.APIConnectionError):
-        return "cannot connect to the API"
+        if _cut_short(error):
+            return "the server closed the connection before the answer was complete"
+        return f"cannot connect to the API at {_host_and_port(error)}"
     if isinstance(error, json.JSONDecodeError):
         return "the API's response was not valid JSON"
     return type(error).__name__
+
+
+# What the HTTP library (httpx, or httpx2 under newer SDKs) raises when a server closed
+# the connection mid-answer, as opposed to refusing it; matched by name to fit both.
+_CUT_SHORT_ERRORS = frozenset({"RemoteProtocolError", "ReadError", "IncompleteRead"})
+
+
+def _cut_short(error: BaseException) -> bool:
+    """The connection was made and then dropped before the whole response was read."""
+    seen: set[int] = set()
+    cause: BaseException | None = error.__cause__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if any(kind.__name__ in _CUT_SHORT_ERRORS for kind in type(cause).__mro__):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _host_and_port(error: openai.APIConnectionError) -> str:
+    """host:port of the request's URL; never its path or query, which may carry a key."""
+    try:
+        url = error.request.url
+    except Exception:  # an error made without a request
+        return "its base URL"
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{url.host}:{port}"
