@@ -24,19 +24,19 @@ REPORTING_VERBS = (
     "|reported|reports|predicted|explained|explains|maintained|maintains|countered"
 )
 _VERB = rf"(?:{REPORTING_VERBS})"
-# When, after the verb: "said on Monday", "said late on Tuesday", "told reporters".
-_AFTER_VERB = (
-    r"(?:\s+(?:on|late|early|last|this|in|at|from|to|reporters|journalists|the\s+\w+|a\s+\w+"
-    r"|an?\s+\w+|\w+day|yesterday|today|in\s+a\s+statement|\w+ly)){0,4}"
-)
 # '"...," she said.' / '"...," Jane Roe, the health chief, told a news conference.'
 _AFTER_QUOTE = re.compile(
     # a closing quote: after the quotation's own comma or full stop
     rf"(?<=[,.!?])[\"”’]\s*,?\s*(?P<who>[^,;\"“”]{{1,80}}?)(?:,\s+(?P<apposition>[^,;\"“”]{{2,80}}),)?"
     rf"\s+{_VERB}\b"
 )
-# "..., the health department said on Monday." / "..., their union said."
-_TRAILING = re.compile(rf",\s*(?P<who>[^,;\"“”]{{1,80}}?)\s+{_VERB}\b[^;\"“”]{{0,160}}$")
+# "..., the health department said on Monday." / "..., their union said.": an
+# attribution that closes the sentence names who speaks, whoever the sentence opens with
+# ("The government denied the report, the opposition said").
+_TRAILING = re.compile(
+    rf",\s*(?P<who>[^,;\"“”]{{1,80}}?)\s+{_VERB}\b"
+    r"(?:\s+(?:on|late|early|last|this|in|at|to|from)(?:\s+[\w.]+){1,3})?\s*[.!]?[\"”’]?$"
+)
 # "..., said the health department." / '..." said Jane Roe, the health chief.'
 _TRAILING_INVERTED = re.compile(
     r"(?:,|[\"”’])\s*(?:said|says|added|adds|wrote|asked|noted)\s+(?P<who>[^,;\"“”]{2,80}?)"
@@ -105,8 +105,11 @@ def speaker_of(
     text = " ".join(sentence.split())
     body = _LEADING_CLAUSE.sub("", text)
     candidates: list[str] = []
-    for pattern in (_AFTER_QUOTE, _LEADING, _TRAILING, _TRAILING_INVERTED):
-        if pattern is _TRAILING:
+    closing = _TRAILING.search(text)
+    if closing:
+        candidates.append(closing["who"])
+    for pattern in (_AFTER_QUOTE, _LEADING, None, _TRAILING_INVERTED):
+        if pattern is None:
             candidates.extend(_before_last_verb(text))
             continue
         matches = [pattern.match(body)] if pattern is _LEADING else pattern.finditer(text)

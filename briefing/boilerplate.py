@@ -609,10 +609,10 @@ def printed_date(line: str) -> tuple[dt.date, str] | None:
     """
     if len(line) > 160:
         return None
+    line = line.replace("*", "").replace("_", " ")  # Markdown emphasis, before any offset
     matches = list(_DATE_RE.finditer(line))
     if not matches:
         return _numeric_printed_date(line)
-    line = line.replace("*", "").replace("_", " ")  # Markdown emphasis
     who = byline(line)
     rest = line.split(who, 1)[1] if who is not None else line
     # "Priya Venn · Feb 12, 2025": a name set apart from the date is a byline too.

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -803,6 +804,9 @@ def _report_interrupt(stop: BaseException) -> int:
     # asyncio reports the tasks an interrupt abandoned, when they are collected, as errors
     # never retrieved: each is this interrupt again, and the run's one line says it.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    # So do the HTTP library's coroutines cut off mid-call ("coroutine ... was never
+    # awaited", printed at exit): the interrupt again, not news.
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
     _say(f"briefing: {interrupted.message}")
     return interrupted.exit_code
 

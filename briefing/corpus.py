@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -181,9 +182,10 @@ def _agency(byline: str | None) -> str | None:
     name = byline.split("(")[0].strip() or byline
     if byline.isupper() or "(" in byline or _AGENCY_WORDS.search(byline):
         # "LENA MARSH Associated Press": the reporter's name, then the agency's.
-        tail = re.search(r"(?:\b[A-Z][a-z][\w'’.-]*\s*)+$", name)
-        if tail and not name.isupper() and tail.start() > 0:
-            name = tail.group(0).strip()
+        words = name.split()
+        trailing = list(itertools.takewhile(lambda w: re.match(r"[A-Z][a-z]", w), words[::-1]))
+        if trailing and not name.isupper() and len(trailing) < len(words):
+            name = " ".join(reversed(trailing))
         return name.title() if name.isupper() and len(name) > 4 else name
     return None
 

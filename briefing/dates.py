@@ -103,7 +103,10 @@ def event_date(
             ahead = _is_future(sentence, match, future)
             found = _month_day(match, published, ahead)
             if found and _possible(found, published, ahead):
-                kind: EventDateSource = "explicit" if match.group("year") else "relative"
+                written = match.group("year")
+                kind: EventDateSource = (
+                    "explicit" if written and int(written) == found.year else "relative"
+                )
                 return EventDate(found, "day", kind, match.group(0))
     for match in _MONTH_YEAR_RE.finditer(sentence):
         if _is_modal_may(match) or _is_anchor(sentence, match):
@@ -174,17 +177,29 @@ def _month_day(match: re.Match[str], published: dt.date | None, future: bool) ->
     elif published is not None:
         # No year, or "March 5, 2000 soldiers": the number is not a year.
         year = published.year
-        candidate = _safe_date(year, month, day)
+        candidate = _safe_date(year, month, day) or _safe_date(year - 1, month, day)
+        if candidate is None:
+            return None
+        year = candidate.year  # "February 29" in a year without one: the last that had it
         # "on December 30" in a January article is last year's; "on January 3" in a
         # December article announcing a plan is next year's. A past event is not dated
-        # after its report (a day's grace for time zones).
-        if candidate and not future and candidate > published + dt.timedelta(days=1):
+        # after its report (a day's grace for time zones); one a few weeks after it is
+        # a misreading, not last year's.
+        ahead = (candidate - published).days
+        if not future and ahead > YEAR_BACK_AFTER_DAYS:
             year -= 1
-        elif candidate and future and candidate < published - dt.timedelta(days=31):
+        elif not future and ahead > 1:
+            return None
+        elif future and candidate < published - dt.timedelta(days=31):
             year += 1
     else:
         return None
     return _safe_date(year, month, day)
+
+
+# A year-less date this many days after its article is last year's; a nearer one, for a
+# past event, is left undated.
+YEAR_BACK_AFTER_DAYS = 60
 
 
 def _plausible_year(year: int, published: dt.date | None) -> bool:

@@ -130,6 +130,17 @@ def _incompatible(first: str, second: str) -> bool:
     )
 
 
+# Two roles are set against each other only when their reports are this close in time (or
+# either is undated): an office changes hands, and a month apart both may be right.
+MAX_DISCREPANCY_GAP_DAYS = 31
+
+
+def _near_in_time(first: Article, second: Article) -> bool:
+    if first.published is None or second.published is None:
+        return True
+    return abs((first.published - second.published).days) <= MAX_DISCREPANCY_GAP_DAYS
+
+
 def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
     """People whose role two sources state incompatibly (former vs in office, opposition vs PM)."""
     found = []
@@ -143,6 +154,7 @@ def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
                     second
                     for second in mentions[i + 1 :]
                     if second.article.article_id != first.article.article_id
+                    and _near_in_time(first.article, second.article)
                     and _incompatible(first.phrase, second.phrase)
                 ),
                 None,

@@ -436,8 +436,8 @@ def _rejected_records(
 
 
 def without_rejected(brief: Brief, rejected_quotes: list[RejectedQuote]) -> Brief:
-    """An earlier brief with every citation of a rejected quote removed (and items left
-    citing nothing): what a later brief may still cite from it."""
+    """An earlier brief without the items and citation rows that rest on a rejected quote:
+    what a later brief may still cite from it."""
     article_of = {source.id: source.article_id for source in brief.sources}
 
     def kept(source: int, start: int, end: int) -> bool:
@@ -448,9 +448,9 @@ def without_rejected(brief: Brief, rejected_quotes: list[RejectedQuote]) -> Brie
     for section in brief.sections:
         items = []
         for item in section.items:
-            citations = [c for c in item.citations if kept(c.source, c.start, c.end)]
-            if citations:
-                items.append(item.model_copy(update={"citations": citations}))
+            # An item resting on a rejected quote goes whole: its text may state it.
+            if all(kept(c.source, c.start, c.end) for c in item.citations):
+                items.append(item)
         sections.append(section.model_copy(update={"items": items}))
     rows = [r for r in brief.citations if kept(r.source, r.start, r.end)]
     return brief.model_copy(update={"sections": sections, "citations": rows})

@@ -31,9 +31,16 @@ SETTING_SHARE = 0.4
 MIN_FINDINGS_FOR_SETTING = 8
 
 SUBJECT_WORDS = 7
-_COMMON_STEMS = frozenset(
-    "that with from have this they their which would could been will were said says also".split()
+_COMMON_WORDS = (
+    "that with from have this they their which would could been will were said says also"
+    " after about other these there those into over than when where while since until"
+    " before during against between under within without being having some more most"
+    " such only just very even still then there here what whom whose your ours"
+    " monday tuesday wednesday thursday friday saturday sunday january february march"
+    " april june july august september october november december today yesterday week"
 )
+# Five-letter stems of words that say nothing about a statement's matter.
+_COMMON_STEMS = frozenset(w[:5] for w in _COMMON_WORDS.split())
 _LEADING_CLAUSE = re.compile(
     r"^(?:(?:Despite|Following|After|Before|While|Although|As|In|On|With|Amid|According to)\b[^,]{0,100}"
     r"|However|Meanwhile|Still|Nevertheless|Instead|Previously|Earlier|At the same time),\s+"

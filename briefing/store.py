@@ -505,16 +505,20 @@ class Store:
         rejected = [r for r in reviews.values() if r.decision == "rejected"]
         if not rejected:
             return []
-        marks = ",".join("?" * len(rejected))
+        # Every reviewed claim's quotes (no list of ids bound: it may pass SQLite's limit),
+        # in a fixed order, so the rejection reported for a quote is the same every run.
         rows = self.db.execute(
-            f"SELECT DISTINCT claim_id, article_id, quote_start, quote_end FROM claims"
-            f" WHERE claim_id IN ({marks}) UNION SELECT claim_id, article_id, quote_start,"
-            f" quote_end FROM derived_claims WHERE claim_id IN ({marks})",
-            [r.claim_id for r in rejected] * 2,
+            "SELECT claim_id, article_id, quote_start, quote_end FROM claims"
+            " WHERE claim_id IN (SELECT claim_id FROM reviews)"
+            " UNION SELECT claim_id, article_id, quote_start, quote_end FROM derived_claims"
+            " WHERE claim_id IN (SELECT claim_id FROM reviews)"
+            " ORDER BY article_id, quote_start, claim_id"
         )
+        chosen = {r.claim_id for r in rejected}
         return [
             RejectedQuote(article_id, start, end, reviews[claim_id])
             for claim_id, article_id, start, end in rows
+            if claim_id in chosen
         ]
 
     @_guarded

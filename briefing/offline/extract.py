@@ -22,7 +22,7 @@ from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, Cla
 from briefing.sentences import Sentence, split_sentences
 
 # Bump when the rules change, so that cached extractions are recomputed.
-RULES_VERSION = "offline-3"
+RULES_VERSION = "offline-4"
 # The brief is a brief: at most this many claims per article.
 MAX_CLAIMS_PER_ARTICLE = 10
 MIN_WORDS, MAX_WORDS = 8, 70

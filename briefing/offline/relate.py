@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from briefing.lexicon import Lexicon
+from briefing.lexicon import Lexicon, active
 from briefing.relations import (
     Parties,
     Relation,
@@ -45,7 +45,7 @@ def relate_offline(
             continue
         if not (speaks_for_one_side(first) and speaks_for_one_side(second)):
             continue
-        if not _may_contradict(first, second):
+        if not _may_contradict(first, second, lexicon):
             continue
         shared_article = {c.article_id for c in first.claims} & {
             c.article_id for c in second.claims
@@ -68,14 +68,19 @@ MIN_SHARED_TOPIC = 2
 MAX_CONFLICT_GAP_DAYS = 31
 
 
-def _may_contradict(first: Finding, second: Finding) -> bool:
+def _may_contradict(first: Finding, second: Finding, lexicon: Lexicon | None = None) -> bool:
     """Precision first: a speaker does not contradict itself within one article or on one
     day (it qualifies what it said), and statements weeks apart record a change."""
     when = [f.event_date or f.published for f in (first, second)]
     gap = abs((when[0] - when[1]).days) if when[0] and when[1] else None
     if gap is not None and gap > MAX_CONFLICT_GAP_DAYS:
         return False
-    same_speaker = first.speaker is not None and first.speaker == second.speaker
+    party = (lexicon or active()).party
+    same_speaker = (
+        first.speaker is not None
+        and second.speaker is not None
+        and party(first.speaker) == party(second.speaker)
+    )
     if not same_speaker:
         return True
     articles = {c.article_id for c in first.claims} & {c.article_id for c in second.claims}
@@ -126,7 +131,9 @@ def contradictions(findings: list[Finding], lexicon: Lexicon) -> list[Relation]:
     used: dict[str, int] = defaultdict(int)
     for a, b in sorted(candidates):
         first, second = by_id[a], by_id[b]
-        if max(used[a], used[b]) >= MAX_CONFLICTS_PER_FINDING or not _may_contradict(first, second):
+        if max(used[a], used[b]) >= MAX_CONFLICTS_PER_FINDING or not _may_contradict(
+            first, second, lexicon
+        ):
             continue
         shared_article = {c.article_id for c in first.claims} & {
             c.article_id for c in second.claims
