@@ -108,3 +108,11 @@ def test_a_state_inside_a_longer_name_or_an_adjective_is_not_the_speaker() -> No
     assert _subject_actor("US dockworkers and port operators reached a deal.", lexicon) is None
     assert _subject_actor("Russia has consistently warned against the plan.", lexicon) == "Russia"
     assert "Germany" not in lexicon.known_actors("a German-language newspaper printed a letter")
+
+
+def test_an_attribution_closing_the_sentence_names_the_speaker() -> None:
+    assert _speaker("The government denied the report, the opposition said.") == "opposition"
+    assert (
+        _speaker("The army confirmed two deaths on Monday, the health ministry said.")
+        == "health ministry"
+    )

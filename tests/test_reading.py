@@ -185,3 +185,18 @@ def test_a_feeds_own_boilerplate_is_not_news(tmp_path: Path) -> None:
     quotes = " ".join(row.quote for row in brief.citations)
     assert "partner newsrooms" not in quotes
     assert "Ferry crews in Saltmarch stopped work" in quotes
+
+
+def test_markdown_emphasis_does_not_hide_an_updated_label() -> None:
+    from briefing.boilerplate import printed_date
+
+    assert printed_date("**Updated:** March 3, 2025") is None
+    assert printed_date("*Published* Mar 2, 2025")[0] == dt.date(2025, 3, 2)  # type: ignore[index]
+
+
+def test_a_long_dotted_byline_is_read_at_once() -> None:
+    import time
+
+    started = time.monotonic()
+    clean_text("Ferry crews walk out over pay\nBy " + "Ab." * 30 + "Ab Q) News\n" + BODY)
+    assert time.monotonic() - started < 1.0  # was exponential in the line's length
