@@ -126,29 +126,7 @@ def test_offline_brief_has_conflict_and_discrepancy_sections(
 def test_one_speaker_does_not_contradict_itself_on_one_day() -> None:
     from briefing.offline.relate import _may_contradict
 
-    def finding(statement: str, article: str, day: str | None, speaker: str) -> Finding:
-        claim = Claim(
-            claim_id=f"{article}-{abs(hash(statement)) % 10**6:06d}",
-            article_id=article,
-            statement=statement,
-            speaker=speaker,
-            evidence=[Evidence(quote=statement, start=0, end=len(statement))],
-        )
-        published = dt.date.fromisoformat(day) if day else None
-        return Finding(
-            finding_id=f"f-{claim.claim_id}",
-            statement=statement,
-            claims=[claim],
-            claim_type="statement",
-            attribution="asserted",
-            speaker=speaker,
-            actors=[],
-            event_date=None,
-            published=published,
-            independent_sources=1,
-            salience=1.0,
-        )
-
+    finding = _finding
     refused = finding("Roe refused to order the crews back.", "a1", "2025-03-07", "Jane Roe")
     resisting = finding("Roe resisted calls to order crews back.", "b2", "2025-03-07", "Jane Roe")
     assert not _may_contradict(refused, resisting)  # the same speaker, the same day
