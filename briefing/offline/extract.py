@@ -160,7 +160,7 @@ class OfflineExtractor:
         statement = _statement_from(quote)
         if _FILLER.search(statement) or _NEEDS_PREVIOUS.search(statement):
             return None
-        _, chain_sources = _speaker_and_sources(statement, lexicon)
+        chain_sources = _cited_sources(statement, lexicon)
         # Who speaks is the subject of the reporting verb; with none, the person or state
         # the sentence opens with is who acted; else nobody but the outlet.
         speaker = said_by or _subject_actor(statement, lexicon) or named_doer(statement, lexicon)
@@ -265,8 +265,9 @@ def _statement_from(quote: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _speaker_and_sources(statement: str, lexicon: Lexicon) -> tuple[str | None, list[str]]:
-    """Who said or did it, and the outlets and sources the sentence cites (outermost first)."""
+def _cited_sources(statement: str, lexicon: Lexicon) -> list[str]:
+    """The outlets and sources the sentence cites, outermost first ("The Times, citing
+    anonymous sources"); who speaks is attribution.py's to say."""
     sources: list[str] = []
 
     def add(name: str) -> None:
@@ -283,32 +284,8 @@ def _speaker_and_sources(statement: str, lexicon: Lexicon) -> tuple[str | None, 
             add(match.group("who"))
     for match in _source_phrases(lexicon).finditer(statement):
         add(match.group(0))
-    # Outlets first, then the people they cite: "The Times, citing anonymous sources".
     sources.sort(key=lambda s: (s not in outlets, statement.find(s)))
-    sources = [s for s in sources if not any(s != o and s in o for o in sources)]
-
-    speaker = None
-    speech = _SPEECH_RE.search(statement)
-    if speech:
-        whole = statement[: speech.start()]
-        subject = re.split(r",\s", whole)[0] if whole.count(",") else whole
-        people = [a for a in lexicon.known_actors(subject) if lexicon.is_person(a)]
-        if not people and lexicon.title_regex.search(subject):
-            # "Sweden’s Defence Minister, Jane Roe, said": the name is in the apposition.
-            people = [a for a in lexicon.known_actors(whole) if lexicon.kind(a) == "person"]
-        if people:
-            speaker = people[0]
-        elif subject.strip():
-            speaker = _name_from_subject(subject, lexicon)
-    if speaker is None:
-        people = [a for a in lexicon.known_actors(statement) if lexicon.is_person(a)]
-        if people and re.search(
-            rf"{re.escape(people[0].split()[-1])}\W+(?:has|had|who)?\s*\w+ed\b", statement
-        ):
-            speaker = people[0]
-    if speaker is None and sources:
-        speaker = sources[-1]  # the innermost source is the one making the claim
-    return speaker, sources
+    return [s for s in sources if not any(s != o and s in o for o in sources)]
 
 
 _LEADING_CLAUSE = re.compile(
@@ -338,20 +315,6 @@ def _subject_actor(statement: str, lexicon: Lexicon) -> str | None:
 _STATE_AS_SUBJECT = re.compile(
     r"^(?:[Tt]he\s+)?X[X ]*(?:,|\s+(?:has|have|had|is|was|were|will|would|said|says|\w+ed)\b)"
 )
-
-
-def _name_from_subject(subject: str, lexicon: Lexicon) -> str | None:
-    tokens = re.findall(r"[A-Z][\w'’.-]*|[a-z]+", subject)
-    capitalised = [t for t in tokens if t[:1].isupper() and lexicon.is_name_word(t)]
-    if 2 <= len(capitalised) <= 4:
-        return " ".join(capitalised)
-    actors = lexicon.known_actors(subject)
-    if actors:
-        return actors[0]
-    words = subject.strip().split()
-    if 1 <= len(words) <= 5:
-        return " ".join(words).strip(" ,")
-    return None
 
 
 def _attribution(statement: str, sources: list[str]) -> Attribution:
