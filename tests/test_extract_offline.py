@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 
-from briefing.corpus import clean_text, load_corpus
+from briefing.corpus import load_corpus
 from briefing.grounding import verify_evidence
 from briefing.offline.extract import MAX_CLAIMS_PER_ARTICLE, OfflineExtractor
 from briefing.schemas import Article, Claim
+from tests.factories import make_article
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def article_from(raw: str, published: str | None = None) -> Article:
-    import datetime as dt
-
-    text, segments, _ = clean_text(raw)
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    return Article(
-        article_id=digest[:16],
-        path="test/a.txt",
-        raw_text=raw,
-        text=text,
-        segments=segments,
-        content_hash=digest,
-        outlet="Wire",
-        published=dt.date.fromisoformat(published) if published else None,
-        date_source="header" if published else "unknown",
-    )
+    return make_article(raw, "test/a.txt", published, outlet="Wire")
 
 
 def only_claim(raw: str, published: str | None = None) -> Claim:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from briefing.corpus import clean_text
 from briefing.errors import ConfigurationError
 from briefing.lexicon import (
     LEXICON_ENV,
@@ -22,6 +21,7 @@ from briefing.lexicon import (
 from briefing.offline.extract import OfflineExtractor
 from briefing.relations import parties_of, share_subject, stance
 from briefing.schemas import Article, Claim, Finding
+from tests.factories import make_article
 
 PACKAGE = Path(__file__).resolve().parent.parent / "briefing"
 DATA = Path(__file__).resolve().parent / "data"
@@ -148,17 +148,7 @@ def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
 
 
 def article_from(raw: str) -> Article:
-    text, segments, _ = clean_text(raw)
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    return Article(
-        article_id=digest[:16],
-        path="test/a.txt",
-        raw_text=raw,
-        text=text,
-        segments=segments,
-        content_hash=digest,
-        date_source="unknown",
-    )
+    return make_article(raw, "test/a.txt")
 
 
 def claims_of(raw: str) -> list[Claim]:
