@@ -50,7 +50,9 @@ _LEADING = re.compile(
 )
 _ACCORDING = re.compile(
     r"\baccording to (?:a statement (?:by|from) |figures from |data from )?(?P<who>[^,;.\"“”]{2,80}?)"
-    r"(?=[,;.]|\s+(?:which|who|on|in)\b|$)",
+    r"(?=[,;.]|\s+(?:which|who|on|in)\b|$)"
+    # "according to the group's chair, Jane Roe, the ...": the person in apposition speaks
+    r"(?:,\s+(?P<apposition>[^,;.\"“”]{2,60}),)?",
     re.I,
 )
 _LEADING_CLAUSE = re.compile(
@@ -123,6 +125,8 @@ def speaker_of(
             candidates.append(match["who"])
     according = _ACCORDING.search(text)
     if according:
+        if according["apposition"] and _names_a_person(according["apposition"], lexicon):
+            candidates.append(according["apposition"])
         candidates.append(according["who"])
     for raw in candidates:
         who = _clean(raw, lexicon, people_before, speakers_before, names_before)

@@ -60,7 +60,12 @@ _DISCLAIMER_VOCAB_RE = re.compile(
 _DISCLAIMER_OUTLET_RE = re.compile(
     r"^(?P<outlet>[A-Z][\w.&'\u2019-]*(?: [A-Z][\w.&'\u2019-]*){0,3}) provides? the information\b"
 )
-_COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
+# "© 2025 The Gazette", and a © after a footer's first sentence or "All content":
+# "Registered charity no. 12. All content © The Group."
+_COPYRIGHT_AFTER = r"(?:^|(?<=[.|]\s)|\ball\s+(?:content|material)\s+)"
+_COPYRIGHT_RE = re.compile(
+    rf"{_COPYRIGHT_AFTER}(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b", re.IGNORECASE
+)
 
 _CREDIT_RE = re.compile(
     r"^(?:images?\s+(?:source|credit)s?|photo(?:graph)?s?(?:\s+credit)?|picture|credit)\s*:"
@@ -581,8 +586,8 @@ _DATE_RE = re.compile(_DATE)
 # What a date line may hold besides its dates: labels, clock times, time zones, weekdays.
 _DATE_LINE_LABELS = re.compile(
     r"\b(?:first\s+|last\s+)?(?:published|posted|updated|modified|date[d]?|on|at|am|pm|a\.m\.|p\.m\.)"
-    r"(?=\W|$)|\b\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?|\b(?:mon|tues?|wed|thu(?:rs)?|fri|sat|sun)"
-    r"(?:day)?\b|[\[\]()|/:,.·•–—-]+|\+\d{1,2}(?::?\d{2})?"
+    r"(?=\W|$)|\b\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?|\b(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|[\[\]()|/:,.·•–—-]+|\+\d{1,2}(?::?\d{2})?"
     r"|\b\d+\s+(?:min(?:ute)?s?|hours?|hrs?|days?)\s+(?:ago|read)\b|\b(?:min|minute)\s+read\b",
     re.I,
 )
@@ -660,7 +665,7 @@ def is_published_label(line: str) -> bool:
 
 
 _COPYRIGHT_HOLDER_RE = re.compile(
-    r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{4}\s*)?)?,?\s*"
+    _COPYRIGHT_AFTER + r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{4}\s*)?)?,?\s*"
     r"(?P<who>[A-Z][\w&'’.-]*(?: [A-Z&][\w&'’.-]*){0,5})",
     re.I,
 )
@@ -668,7 +673,7 @@ _COPYRIGHT_HOLDER_RE = re.compile(
 
 def copyright_holder(line: str) -> str | None:
     """ "© 2025 The Harbour Gazette. All rights reserved." names the publisher."""
-    match = _COPYRIGHT_HOLDER_RE.match(line)
+    match = _COPYRIGHT_HOLDER_RE.search(line)
     if not match:
         return None
     who = re.split(r"\.\s|\s+all rights\b", match["who"], maxsplit=1, flags=re.I)[0].rstrip(".,")

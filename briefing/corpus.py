@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing import boilerplate as bp
+from briefing.dates import infer_publication
 from briefing.errors import CorpusError
 from briefing.lexicon import active
 from briefing.schemas import Article, DateSource, Segment
@@ -467,7 +468,8 @@ class _Loader:
             raise _Skip(f"same text as {self.seen[article_id[:16]]}")
         text, segments, info = clean_text(src.raw_text)
         # The scraper's header first, then the page's metadata (or the record's field), then
-        # a date the page prints, then its dateline, then a date in its URL.
+        # a date the page prints, then its dateline, then a date in its URL, then one the
+        # text shows (inferred, and marked so).
         published, source, evidence = src.published, src.date_source, src.date_evidence
         if src.header and info.header_date is not None:
             if re.fullmatch(r"\d{4}-\d{2}", info.header_date):
@@ -486,6 +488,10 @@ class _Loader:
             source, evidence = "metadata", f"url: {src.url}"
         if not text.strip():
             raise _Skip("no article text after cleaning")
+        if published is None:
+            inferred = infer_publication(text)
+            if inferred is not None:
+                published, source, evidence = inferred.date, "inferred", inferred.evidence
         self.seen[article_id[:16]] = name
         return Article(
             article_id=article_id[:16],

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from briefing.schemas import DatePrecision, EventDateSource
+from briefing.sentences import split_sentences
 
 _WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
 _MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
@@ -220,3 +221,116 @@ def _nearest_weekday(published: dt.date, weekday: int, ahead: bool) -> dt.date:
     if ahead:
         return published + dt.timedelta(days=(weekday - published.weekday()) % 7)
     return published - dt.timedelta(days=(published.weekday() - weekday) % 7)
+
+
+# Inferring an undated page's publication date from the text. News dates its newest
+# event relatively ("on Tuesday"), so a date written out with its year is usually a
+# background date; it dates the page only when the text itself ties it to the news:
+# it stands in the lead, or is named with its own weekday ("Tuesday, 4 March 2025").
+LEAD_SENTENCES = 3
+_FULL_DATE_HINT = re.compile(r"\b(?:19|20)\d{2}\b")
+_UPDATED_BEFORE = re.compile(r"\b(?:updated|modified|amended|corrected)\b[^.]{0,20}$", re.I)
+_WEEKDAY_NEAR_RE = re.compile(
+    r"\b(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b,?\s*(?:the\s+)?$", re.I
+)
+
+
+@dataclass(frozen=True)
+class InferredPublication:
+    date: dt.date
+    evidence: str  # the sentence that dates the page
+
+
+def infer_publication(text: str) -> InferredPublication | None:
+    """The publication date an undated text shows, or None when it does not show one.
+
+    The candidate is the latest past date written with its year. It is taken only when
+    the text ties it to its news (in the lead, or named with its weekday), names no
+    other weekday and no later day, and no weekday it puts next to a date disagrees with
+    the calendar: a wrong date is worse than none.
+    """
+    if not _FULL_DATE_HINT.search(text):
+        return None  # the common case, without splitting sentences
+    sentences = [sentence.text for sentence in split_sentences(text)]
+    found: list[tuple[dt.date, int, re.Match[str]]] = []
+    for index, sentence in enumerate(sentences):
+        for match, date in _written_dates(sentence):
+            if _weekday_disagrees(sentence, match, date):
+                return None  # "Monday, 4 March 2025" was a Tuesday: the text is unreliable
+            if _is_anchor(sentence, match) or _is_future(sentence, match, False):
+                continue  # "since 4 March 2025", "due to open on 4 March 2025"
+            if _UPDATED_BEFORE.search(sentence[: match.start()]):
+                continue  # "Last updated 3 March 2025": when it was changed, not published
+            found.append((date, index, match))
+    if not found:
+        return None
+    latest = max(date for date, *_ in found)
+    tied = [
+        (index, match)
+        for date, index, match in found
+        if date == latest and (index < LEAD_SENTENCES or _names_weekday(sentences[index], match))
+    ]
+    if not tied or _later_news(sentences, latest):
+        return None
+    index, match = tied[0]
+    sentence = sentences[index]
+    return InferredPublication(latest, sentence if len(sentence) <= 300 else match[0])
+
+
+def _later_news(sentences: list[str], latest: dt.date) -> bool:
+    """The text reports something after `latest`, or dates something by another weekday.
+
+    A year-less "on March 6" after a written "4 March 2025" is later news. A text that
+    says "on Thursday" when the written date is a Tuesday dates by weekdays from a day it
+    does not give, which may be days or weeks after the written date: not shown, so not
+    inferred.
+    """
+    for sentence in sentences:
+        for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
+            for match in pattern.finditer(sentence):
+                if match.group("year") or _is_modal_may(match) or _is_anchor(sentence, match):
+                    continue
+                if match.group("month")[0].islower() or _is_future(sentence, match, False):
+                    continue
+                month = _MONTHS[match.group("month").lower().rstrip(".")]
+                day = _safe_date(latest.year, month, int(match.group("day")))
+                if day and latest < day <= latest + dt.timedelta(days=YEAR_BACK_AFTER_DAYS):
+                    return True
+        for match in _WEEKDAY_RE.finditer(sentence):
+            named = _WEEKDAYS[match.group("weekday").lower()]
+            if named != latest.weekday() and not _is_future(sentence, match, False):
+                return True
+    return False
+
+
+def _written_dates(sentence: str) -> list[tuple[re.Match[str], dt.date]]:
+    """Dates written with their year: "2025-03-04", "March 4, 2025", "4 March 2025"."""
+    dates = []
+    for match in _ISO_RE.finditer(sentence):
+        found = parse_iso_date(match.group(0))
+        if found:
+            dates.append((match, found))
+    for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
+        for match in pattern.finditer(sentence):
+            year = match.group("year")
+            if not year or _is_modal_may(match) or match.group("month")[0].islower():
+                continue
+            month = _MONTHS[match.group("month").lower().rstrip(".")]
+            found = _safe_date(int(year), month, int(match.group("day")))
+            if found and _plausible_year(found.year, None):
+                dates.append((match, found))
+    return dates
+
+
+def _adjacent_weekday(sentence: str, match: re.Match[str]) -> int | None:
+    near = _WEEKDAY_NEAR_RE.search(sentence[max(0, match.start() - 15) : match.start()])
+    return _WEEKDAYS[near.group("weekday").lower()] if near else None
+
+
+def _weekday_disagrees(sentence: str, match: re.Match[str], date: dt.date) -> bool:
+    weekday = _adjacent_weekday(sentence, match)
+    return weekday is not None and weekday != date.weekday()
+
+
+def _names_weekday(sentence: str, match: re.Match[str]) -> bool:
+    return _adjacent_weekday(sentence, match) is not None

@@ -394,6 +394,7 @@ def find_people(text: str, lexicon: Lexicon) -> list[Entity]:
                 candidates.append((" ".join(full.split()), start, end))
             segment = []
     words = Counter(re.findall(_NAME_WORD, text))
+    lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     full_names = Counter(name for name, _, _ in candidates)
     people: dict[str, Entity] = {}
     for name, start, end in candidates:
@@ -403,7 +404,9 @@ def find_people(text: str, lexicon: Lexicon) -> list[Entity]:
         ending_so = sum(n for full, n in full_names.items() if full.split()[-1] == surname)
         titled = _titled_before(text, start, lexicon) or _titled_after(text, end, lexicon)
         speaks = re.match(rf"\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH_VERBS})\b", text[end:])
-        if not (titled or speaks or words[surname] > ending_so):
+        # A "surname" the text also writes in lower case is a common noun ("Residents").
+        recurs = words[surname] > ending_so and surname.lower() not in lower_words
+        if not (titled or speaks or recurs):
             continue
         party = _affiliation(text, start, end, lexicon)
         previous = people.get(name)

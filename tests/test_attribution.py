@@ -116,3 +116,21 @@ def test_an_attribution_closing_the_sentence_names_the_speaker() -> None:
         _speaker("The army confirmed two deaths on Monday, the health ministry said.")
         == "health ministry"
     )
+
+
+def test_according_to_a_role_names_the_person_in_apposition() -> None:
+    sentence = (
+        "According to the guild's chair, Petra Lindqvist, the owners agreed to meet again"
+        " but would not name a day."
+    )
+    assert _speaker(sentence) == "Petra Lindqvist"
+
+
+def test_a_capitalised_common_noun_is_no_surname() -> None:
+    # "Tenants" opens sentences and names a group; the text also writes "tenants".
+    text = (
+        "Tenants of Harrow Vale say the landlord ignored them. Harrow Vale Tenants met on"
+        " Monday. Tenants want repairs, and other tenants agree."
+    )
+    names = [e.name for e in find_people(text, active())]
+    assert "Harrow Vale Tenants" not in names

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from briefing.dates import event_date, parse_iso_date, resolve_event_date
+from briefing.dates import event_date, infer_publication, parse_iso_date, resolve_event_date
 
 THURSDAY = dt.date(2025, 3, 6)  # a Thursday
 D = dt.date
@@ -221,3 +221,56 @@ def test_event_dates_are_the_statements_own(
     found = event_date(sentence, published)
     assert (found.date if found else None) == expected
     assert (found.source if found else None) == source
+
+
+NOTICE_HEAD = "Riverside allotments to reopen after the flood\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The lead names its day with weekday and year: the page dates itself.
+        (
+            NOTICE_HEAD + "On Thursday, 6 March 2025, the allotment society voted to reopen the"
+            " plots. Members will start clearing silt at the weekend.",
+            dt.date(2025, 3, 6),
+        ),
+        # The latest written date, named with its weekday, even past the lead.
+        (
+            NOTICE_HEAD + "The plots flooded on 1 March 2025. Members met. They talked. They"
+            " voted. On Thursday, 6 March 2025, the society agreed to reopen.",
+            dt.date(2025, 3, 6),
+        ),
+        # A background date in the body dates nothing.
+        (
+            NOTICE_HEAD + "The society wants the plots back. Members met. They talked. The lease"
+            " signed on 12 January 2025 still runs.",
+            None,
+        ),
+        # The text dates its news by another weekday: the page's day is not shown.
+        (
+            NOTICE_HEAD + "The society's dispute goes back to 19 November 2024, when the council"
+            " first raised the rent. Members voted to strike on Monday.",
+            None,
+        ),
+        # A later year-less day: the written date is not the latest news.
+        (
+            NOTICE_HEAD + "The plots flooded on 1 March 2025, the society said. On March 6 it"
+            " voted to reopen.",
+            None,
+        ),
+        # A weekday that disagrees with its date: the text is not to be trusted.
+        (NOTICE_HEAD + "On Monday, 6 March 2025, the society voted to reopen.", None),
+        # A plan's day and an update's day are not publication days.
+        (NOTICE_HEAD + "The plots will reopen on 6 March 2025, the society said.", None),
+        (NOTICE_HEAD + "Last updated 6 March 2025. The society voted to reopen.", None),
+        (NOTICE_HEAD + "The society voted to reopen the plots on Thursday.", None),
+    ],
+)
+def test_an_undated_text_is_dated_only_when_it_shows_its_day(
+    text: str, expected: dt.date | None
+) -> None:
+    found = infer_publication(text)
+    assert (found.date if found else None) == expected
+    if found:
+        assert found.evidence in text

@@ -141,3 +141,27 @@ def test_attribution_labels() -> None:
 def test_extraction_is_deterministic() -> None:
     article = load_corpus(SEEDS).articles[0]
     assert OfflineExtractor().extract(article) == OfflineExtractor().extract(article)
+
+
+def test_a_role_in_the_lead_is_the_person_named_next() -> None:
+    # News style: the lead gives the role, a following sentence names the person.
+    text = (
+        "Grain stocks in the region are lower than reported, the province's farm chief said on"
+        " Tuesday, weeks after she told growers there was no shortage.\n"
+        "Silo operators have asked for an audit of last year's harvest figures.\n"
+        '"We counted again and the numbers are lower," Dr Ilse Marrow said at a briefing.\n'
+    )
+    claims = OfflineExtractor().extract(make_article(text, published="2025-03-04")).claims
+    lead = next(c for c in claims if "Grain stocks" in c.statement)
+    assert lead.speaker == "Ilse Marrow"
+
+
+def test_a_role_is_not_given_to_a_person_when_another_was_named_first() -> None:
+    text = (
+        "Mayor Tomas Weld said the bridge would reopen in May.\n"
+        "The repairs will cost more than planned, the city's finance chief said on Monday.\n"
+        '"The steel alone doubled in price," Anna Brisk said.\n'
+    )
+    claims = OfflineExtractor().extract(make_article(text, published="2025-03-04")).claims
+    repairs = next(c for c in claims if "repairs" in c.statement)
+    assert repairs.speaker != "Anna Brisk"

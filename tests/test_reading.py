@@ -200,3 +200,36 @@ def test_a_long_dotted_byline_is_read_at_once() -> None:
     started = time.monotonic()
     clean_text("Ferry crews walk out over pay\nBy " + "Ab." * 30 + "Ab Q) News\n" + BODY)
     assert time.monotonic() - started < 1.0  # was exponential in the line's length
+
+
+def test_an_undated_page_that_shows_its_day_is_dated_as_inferred(tmp_path: Path) -> None:
+    text = (
+        "Saltmarch ferry crews walk out over pay\n"
+        "On Monday, 3 March 2025, ferry crews in the port of Saltmarch stopped work after"
+        " talks on night-shift pay broke down.\n"
+        "The harbour authority said two ferries had been cancelled.\n"
+    )
+    article = _article(tmp_path, text)
+    assert article.published == dt.date(2025, 3, 3)  # type: ignore[attr-defined]
+    assert article.date_source == "inferred"  # type: ignore[attr-defined]
+    assert "On Monday, 3 March 2025" in article.date_evidence  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "line", ["Wednesday March 5, 2025", "Saturday, 8 March 2025", "Thu 6 Mar 2025 10:02 GMT"]
+)
+def test_a_date_line_with_its_weekday_is_printed_not_inferred(tmp_path: Path, line: str) -> None:
+    article = _article(tmp_path, f"Saltmarch ferry crews walk out over pay\n{line}\n{BODY}")
+    assert article.date_source == "dateline"  # type: ignore[attr-defined]
+    assert line not in article.text  # type: ignore[attr-defined]
+
+
+def test_a_footer_copyright_after_other_words_names_the_site(tmp_path: Path) -> None:
+    text = (
+        "Saltmarch Ferry Users Group\n"
+        f"Saltmarch ferry crews walk out over pay\n{BODY}"
+        "Registered society no. 118. All content © Saltmarch Ferry Users Group.\n"
+    )
+    article = _article(tmp_path, text)
+    assert article.outlet == "Saltmarch Ferry Users Group"  # type: ignore[attr-defined]
+    assert "Registered society" not in article.text  # type: ignore[attr-defined]

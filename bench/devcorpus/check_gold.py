@@ -8,6 +8,8 @@ For every <story>/gold.json under bench/devcorpus/ (or the folders given) it ver
 - every quote_contains, event and furniture fragment stands in the page's text;
 - every date_printed stands in the page (its visible text or, for HTML and JSONL,
   the raw source, where dates sit in meta tags, JSON-LD or record fields);
+- a date_inferred_from fragment (the text that dates a page printing no date) stands in
+  the page, and only on such a page with a published date;
 - published and event dates are valid ISO dates (YYYY-MM-DD) or null;
 - no furniture fragment overlaps a speaker's quote fragment;
 - two events of one article never sit in the same sentence with different dates (a
@@ -145,6 +147,11 @@ def _check_article(story: str, key: str, entry: dict[str, Any], page: Page, rep:
     printed = entry.get("date_printed")
     if printed is not None and squash(printed) not in flat and squash(printed) not in page.flat_raw:
         rep.error(story, f"{key}: date_printed {printed!r} not in page")
+    inferred = entry.get("date_inferred_from")
+    if inferred is not None and (printed is not None or published is None):
+        rep.error(story, f"{key}: date_inferred_from is for dated pages that print no date")
+    if inferred is not None and squash(inferred) not in flat:
+        rep.error(story, f"{key}: date_inferred_from {inferred!r} not in page")
     for name in ("outlet", "title"):
         if not entry.get(name):
             rep.error(story, f"{key}: {name} missing")

@@ -204,10 +204,14 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
     people_before: list[str] = []  # named so far, latest last: whom "she said" means
     names_before: list[str] = []  # every proper name so far: what "the council said" means
     found: list[str | None] = []
-    for sentence in sentences:
+    first_named: dict[str, int] = {}  # each person: the sentence that first names them
+    for index, sentence in enumerate(sentences):
         text = _DATELINE_PREFIX.sub("", sentence.text)
         speaker = speaker_of(text, lexicon, people_before, [s for s in found if s], names_before)
         found.append(speaker)
+        for person in [*lexicon.known_actors(text), speaker or ""]:
+            if person and lexicon.is_person(person):
+                first_named.setdefault(person, index)
         named = [a for a in lexicon.known_actors(text) if lexicon.is_person(a)]
         # The person who spoke last is whom a following "she said" most often means, more
         # than a name merely mentioned in passing ("villages such as Stoke Vell").
@@ -215,6 +219,7 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
             named = [a for a in named if a != speaker] + [speaker]
         people_before.extend(a for a in named if not people_before or people_before[-1] != a)
         names_before.extend(proper_names(text))
+    _name_roles(found, first_named, lexicon)
     for index, sentence in enumerate(sentences):
         text = sentence.text
         if found[index] or not _OPENS_QUOTE.match(text):
@@ -230,6 +235,32 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
                 found[index] = found[later]
                 break
     return found
+
+
+# A role named in a lead ("the province's health chief said") is the person a following
+# sentence, at most this many on, first names as a speaker ('..." Dr Jane Roe said').
+ROLE_LOOKAHEAD = 2
+_NOT_ROLES = frozenset({"former", "opposition", "leaders"})
+
+
+def _name_roles(found: list[str | None], first_named: dict[str, int], lexicon: Lexicon) -> None:
+    """Replace a role speaker by the person news style names just after it, when that
+    person speaks there and the article had named nobody else before."""
+    for index, speaker in enumerate(found):
+        if speaker is None or lexicon.is_person(speaker):
+            continue
+        head = speaker.split()[-1]
+        # A role is written in lower case ("health chief", "spokesman"); "the Ministry of
+        # Health" and "the council" are bodies, "the opposition" a side.
+        if head not in lexicon.title_words or not head.islower() or head in _NOT_ROLES:
+            continue
+        if any(at < index for at in first_named.values()):
+            continue  # someone was named before: the role may be theirs or another's
+        for later in found[index + 1 : index + 1 + ROLE_LOOKAHEAD]:
+            if later and lexicon.is_person(later):
+                if first_named.get(later, index + 1) > index:
+                    found[index] = later
+                break
 
 
 _QUOTE_ONLY = re.compile(r"^[\"“][^\"“”]+[\"”]\s*$")
