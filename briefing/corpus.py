@@ -150,7 +150,7 @@ def clean_text(raw: str) -> tuple[str, list[Segment], CleanInfo]:
             dropped.append(("credit", line.text))
             kept.remove(line)
             break
-    text, segments = _assemble(raw, kept)
+    text, segments = _assemble(raw, kept, titled=title is not None)
     origin = credited or _agency(info.get("byline")) or info.get("credited")
     clean_info = CleanInfo(
         title=title,
@@ -306,14 +306,17 @@ MAX_HEADINGS_SEEN = 6
 _TAGLINE_RE = re.compile(r"^[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3}\s+[—–|-]\s+[a-z]")
 
 
-def _assemble(raw: str, kept: list[bp.Line]) -> tuple[str, list[Segment]]:
-    """Join kept lines; raw-contiguous lines share a segment, others are split by a blank line."""
+def _assemble(raw: str, kept: list[bp.Line], titled: bool = False) -> tuple[str, list[Segment]]:
+    """Join kept lines; raw-contiguous lines share a segment, others are split by a blank
+    line. A headline (`titled`: the first line) is its own paragraph, so that one ending
+    like a wrapped line ("... as strike drags on") never runs into the lead."""
     parts: list[str] = []
     segments: list[Segment] = []
     size = 0
     for index, line in enumerate(kept):
         separator = raw[kept[index - 1].end : line.start] if index else ""
-        if index and _PLAIN_SEPARATOR_RE.match(separator):
+        after_title = titled and index == 1
+        if index and not after_title and _PLAIN_SEPARATOR_RE.match(separator):
             # Nothing dropped in between: copy the raw separator so the run stays one segment
             # (a hard-wrapped paragraph, or a quote across a line break, stays citable).
             parts.append(separator)

@@ -12,6 +12,7 @@ import pytest
 from briefing.corpus import Corpus, FileProblem, clean_text, load_corpus
 from briefing.errors import CorpusError
 from briefing.schemas import Article
+from briefing.sentences import split_sentences
 from tests.factories import make_article
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -151,11 +152,22 @@ def test_hard_wrapped_paragraph_stays_one_segment() -> None:
     raw = 'Headline here\n\nHe said "we will\nnot send troops" on Monday.\nSecond line.\n'
     text, segments, info = clean_text(raw)
     assert info.title == "Headline here"
-    assert len(segments) == 1
+    assert len(segments) == 2  # the headline, then the whole wrapped body
     quote = "we will\nnot send troops"
     start = text.index(quote)
     span = make_article(raw).raw_span(start, start + len(quote))
     assert span is not None and raw[span[0] : span[1]] == quote
+
+
+def test_a_headline_ending_like_a_wrapped_line_does_not_run_into_the_lead() -> None:
+    raw = (
+        "Ferry queue grows as the dispute drags on\n"
+        "The number of ferries waiting has reached 12, the operators said on Thursday.\n"
+    )
+    text, _, info = clean_text(raw)
+    assert info.title == "Ferry queue grows as the dispute drags on"
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences[1].startswith("The number of ferries")
 
 
 def test_dropped_line_splits_segments() -> None:
@@ -398,8 +410,8 @@ def test_missing_folder(tmp_path: Path) -> None:
 def test_cr_only_line_endings() -> None:
     raw = "Old Mac headline\rFirst line of the body.\rSorry!!\rLast line of the body.\r"
     text, segments, _ = clean_text(raw)
-    assert text == "Old Mac headline\rFirst line of the body.\n\nLast line of the body."
-    assert len(segments) == 2
+    assert text == "Old Mac headline\n\nFirst line of the body.\n\nLast line of the body."
+    assert len(segments) == 3  # headline, body, body after the dropped banner
 
 
 def test_non_english_article_is_not_wiped() -> None:
