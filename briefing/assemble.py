@@ -67,18 +67,28 @@ class PlannedSection:
     items: list[PlannedItem]
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 source", "2 sources"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def overview_line(findings: list[Finding], context: BriefContext) -> str:
     """Counts a reader wants first: sources, independence, dates, findings, corroboration."""
     dated = sorted(a.published for a in context.articles if a.published)
     undated = sum(1 for a in context.articles if not a.published)
     independent = len(set(context.groups.group_of[a.article_id] for a in context.articles))
     corroborated = sum(1 for f in findings if f.independent_sources > 1)
-    span = f"published {dated[0]} to {dated[-1]}" if dated else "none of them dated"
+    if not dated:
+        span = "none of them dated"
+    elif dated[0] == dated[-1]:
+        span = f"published {dated[0]}"
+    else:
+        span = f"published {dated[0]} to {dated[-1]}"
     parts = [
-        f"{len(context.articles)} sources ({independent} independent), {span}",
+        f"{counted(len(context.articles), 'source')} ({independent} independent), {span}",
         f"{undated} undated" if undated and dated else "",
     ]
-    text = "; ".join(p for p in parts if p) + f". {len(findings)} findings"
+    text = "; ".join(p for p in parts if p) + f". {counted(len(findings), 'finding')}"
     text += (
         f", {corroborated} reported by more than one independent source." if corroborated else "."
     )

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from briefing.lexicon import active
+
 # Lines longer than this are article prose, not a banner, widget or caption.
 SHORT_LINE = 120
 
@@ -537,8 +539,10 @@ _DATELINE_RE = re.compile(
     rf"^(?:(?P<place>[A-Z][A-Za-z.'\u2019 -]{{1,40}}?(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?)"
     rf",?\s+(?={_DATE_UNNAMED}|{_DAY_NO_YEAR}\s*\(|(?:[-\u2014\u2013]\s*)?\())?"
     rf"(?:(?P<date>{_DATE})\s*|{_DAY_NO_YEAR}\s*(?=\())?"
-    r"(?:(?:[-\u2014\u2013]\s*)?\((?P<outlet>[A-Z][A-Za-z0-9 .&'\u2019-]{1,40})\)\s*)?"
-    r"(?P<dash>[-\u2014\u2013:]\s)?"
+    r"(?:(?:[-\u2014\u2013]\s*)?\((?P<outlet>[A-Z][A-Za-z0-9 .&'\u2019-]{1,40})\)\s*"
+    # a press-release wire: "LONDON, March 3, 2025 /PRNewswire/ --"
+    r"|/(?P<wire>[A-Z][A-Za-z0-9 .&-]{1,30})/\s*)?"
+    r"(?P<dash>(?:--|[-\u2014\u2013:])\s)?"
 )
 
 
@@ -556,16 +560,28 @@ def _date_from_match(m: re.Match[str]) -> dt.date | None:
         return None
 
 
+def _is_place_in_parentheses(credit: str) -> bool:
+    """ "(NEW YORK)" opens some stories as their place: capitals, several words, and no
+    outlet or agency of the lexicon ("(MENAFN)", "(AP)", "(Reuters)", "(NBC NEWS)")."""
+    named = active()
+    if named.is_outlet(credit) or named.is_outlet(re.sub(r"\s+NEWS$", "", credit)):
+        return False
+    return credit.isupper() and " " in credit.strip()
+
+
 def parse_dateline(line: str) -> tuple[dt.date | None, str | None, str | None]:
     """(date, outlet, evidence) from the opening of the first body line."""
     m = _DATELINE_RE.match(line)
-    if not m or not (m["date"] or m["outlet"]):
+    outlet = m and (m["outlet"] or m["wire"])
+    if m and outlet and _is_place_in_parentheses(outlet):
+        outlet = None  # "(NEW YORK) --": where, not who
+    if not m or not (m["date"] or outlet):
         return None, None, None
     # A bare date with nothing after it is a sentence opening, not a dateline.
-    if m["date"] and not (m["outlet"] or m["dash"]):
+    if m["date"] and not (outlet or m["dash"]):
         return None, None, None
     date = _date_from_match(m) if m["date"] else None
-    return date, m["outlet"], m.group(0).strip() if date else None
+    return date, outlet or None, m.group(0).strip() if date else None
 
 
 def parse_iso(value: str) -> dt.date | None:

@@ -1,4 +1,5 @@
-"""What changed between two briefs: findings new, updated, contradicted, no longer reported.
+"""What changed between two weekly briefs, told per story: new, developing, contradicted,
+and the stories with no new report.
 
 Used by `briefing weekly`: each week's brief is compared with the previous week's
 brief file. Items are cited; an earlier brief's sources that an item cites join the
@@ -12,10 +13,18 @@ changed or gone) is left out, with a note; every carried row is verified by this
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import calendar
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
-from briefing.aggregate import same_claim
+from briefing.attribution import proper_names
+from briefing.figures import figures_in
 from briefing.grounding import verify_evidence
+from briefing.lexicon import active
+from briefing.offline.extract import content_words
 from briefing.relations import stance, subject_parties
 from briefing.schemas import (
     Brief,
@@ -27,66 +36,80 @@ from briefing.schemas import (
     Evidence,
 )
 
-WHAT_CHANGED = "What changed since last week"
-# Each kind of change lists at most this many items; the brief's notes say how many more.
-MAX_CHANGES_PER_KIND = 8
+# Each kind of change names at most this many stories; the brief's notes say how many more.
+MAX_STORIES_PER_KIND = 8
+# A word in more than this share of the two weeks' articles is the situation's own
+# ("troops", "strike"): it ties every article to every other and says nothing about which
+# story.
+COMMON_WORD_SHARE = 0.5
+# Two articles tell one story when their claims share this many words of names ("Port
+# of Marrowick" and "Marrowick Port Authority" share two), or this many words not in most
+# of the corpus's articles.
+MIN_SHARED_NAMES = 2
+_CALENDAR_WORDS = frozenset(
+    w.lower() for w in (*calendar.day_name, *calendar.month_name, "The", "A", "An") if w
+)
+MIN_SHARED_WORDS = 6
+LABEL_TERMS = 3
+CHANGE_HEADING_PREFIX = "What changed since "
+
+
+def what_changed_heading(previous_week: str) -> str:
+    return f"{CHANGE_HEADING_PREFIX}{previous_week}"
 
 
 def add_what_changed(
     brief: Brief, previous_week: str, previous: Brief, raw_texts: Mapping[str, str]
 ) -> Brief:
-    """A section listing findings new, updated, contradicted or no longer reported since
-    the previous week's brief, each cited; earlier sources it cites join the source list.
+    """A section "What changed since YYYY-Www" that tells, per story, what is new against
+    the previous week's brief: new stories, developing stories (their new reports and
+    figures before -> after), statements contradicting an earlier one, and one line naming
+    the stories with no new report. Each line is cited; earlier sources it cites join the
+    source list. It names stories and counts reports rather than repeating the brief's
+    items, which follow it.
 
     `raw_texts` holds the raw text of each article loaded in this run, by its path: the
     previous brief's quotes are checked against it first (see `reverified`).
     """
     previous, failed = reverified(previous, raw_texts)
-    current_rows = {row.claim_id: row for row in brief.citations}
-    earlier_rows = {row.claim_id: row for row in previous.citations}
-
-    def counterpart(row: CitationRow, others: dict[str, CitationRow]) -> list[CitationRow]:
-        return [
-            o
-            for o in others.values()
-            if o.claim_id == row.claim_id or same_claim(o.statement, row.statement)
-        ]
-
-    new, updated, contradicted = [], [], []
-    for section in brief.sections:
-        for item in section.items:
-            rows = [current_rows[c.claim_id] for c in item.citations if c.claim_id in current_rows]
-            matches = [m for row in rows for m in counterpart(row, earlier_rows)]
-            if not matches:
-                new.append(_relabel(item, "New"))
-            elif {r.article_id for r in rows} - {m.article_id for m in matches}:
-                updated.append(_relabel(item, "Updated with new sources"))
+    earlier_ids = {s.article_id for s in previous.sources if s.in_period}
+    now_rows = _unique(brief.citations)
+    then_rows = [r for r in _unique(previous.citations) if r.article_id in earlier_ids]
     sources = list(brief.sources)
     number_of = {s.article_id: s.id for s in sources}
-    gone = []
-    for section in previous.sections:
-        for item in section.items:
-            rows = [earlier_rows[c.claim_id] for c in item.citations if c.claim_id in earlier_rows]
-            if rows and not any(counterpart(row, current_rows) for row in rows):
-                gone.append(
-                    _earlier_item(item, rows, previous, sources, number_of, "No longer reported")
-                )
-    for row in current_rows.values():
-        for earlier in earlier_rows.values():
+
+    def cite(row: CitationRow) -> BriefCitation:
+        return _cite(row, _source_number(row.article_id, previous, sources, number_of))
+
+    current_ids = {r.claim_id for r in now_rows}
+    seen_pairs: set[tuple[str, str]] = set()
+    new, developing, contradicted, quiet = [], [], [], []
+    for story in _stories([*now_rows, *then_rows]):
+        now = [r for r in story.rows if r.claim_id in current_ids]
+        then = [r for r in story.rows if r.claim_id not in current_ids]
+        if now and not then:
+            new.append(_story_item("New story", story.label, now, [], cite))
+        elif now and then:
+            developing.append(_story_item("Developing", story.label, now, then, cite))
+        elif then:
+            quiet.append((story.label, then))
+    for row in now_rows:
+        for earlier in then_rows:
             opposed = stance(row.statement) * stance(earlier.statement) == -1
-            if opposed and subject_parties(row.statement) & subject_parties(earlier.statement):
-                contradicted.append(_contradiction(row, earlier, previous, sources, number_of))
-    groups = [
-        ("new", new),
-        ("updated", updated),
-        ("contradicted", contradicted),
-        ("no longer reported", gone),
-    ]
-    items = [i for _, group in groups for i in group[:MAX_CHANGES_PER_KIND]]
+            pair = (row.finding_id, earlier.finding_id)
+            shared = subject_parties(row.statement) & subject_parties(earlier.statement)
+            if opposed and shared and pair not in seen_pairs:
+                seen_pairs.add(pair)
+                contradicted.append(_contradiction(row, earlier, cite))
+    groups = [("new", new), ("developing", developing), ("contradicted", contradicted)]
+    items = [i for _, group in groups for i in group[:MAX_STORIES_PER_KIND]]
+    if quiet:
+        items.append(_quiet_item(quiet[:MAX_STORIES_PER_KIND], cite))
+    counts = [(name, len(group)) for name, group in groups] + [("quiet", len(quiet))]
     notes = list(brief.notes) + [
-        f"What changed lists {MAX_CHANGES_PER_KIND} of {len(group)} {name} findings"
-        for name, group in groups
-        if len(group) > MAX_CHANGES_PER_KIND
+        f"What changed names {MAX_STORIES_PER_KIND} of {n} {name} stories"
+        for name, n in counts
+        if n > MAX_STORIES_PER_KIND
     ]
     notes.append(f"What changed compares with the brief of {previous_week}")
     if failed:
@@ -97,25 +120,202 @@ def add_what_changed(
         )
     if not items:
         return brief.model_copy(update={"notes": notes})
-    section = BriefSection(heading=WHAT_CHANGED, items=items)
+    section = BriefSection(heading=what_changed_heading(previous_week), items=items)
     in_period = {s.article_id for s in brief.sources}
-    this_week = {s.id for s in brief.sources}
-    earlier_claims = {c.claim_id for i in items for c in i.citations if c.source not in this_week}
+    cited_earlier = {c.claim_id for i in items for c in i.citations}
     rows = list(brief.citations) + [
         r.model_copy(update={"source": number_of[r.article_id]})
-        for r in previous.citations
-        if r.claim_id in earlier_claims
-        and r.article_id not in in_period
-        and r.article_id in number_of
+        for r in then_rows
+        if r.claim_id in cited_earlier and r.article_id not in in_period
     ]
     sources = [s for s in sources if s.in_period or s.article_id in {r.article_id for r in rows}]
+    words = sum(len(item.text.split()) for item in items)  # counted as the brief's items are
     return brief.model_copy(
         update={
             "sections": [section, *brief.sections],
             "sources": sources,
             "notes": notes,
             "citations": rows,
+            "word_count": brief.word_count + words,
         }
+    )
+
+
+@dataclass
+class _Story:
+    rows: list[CitationRow]  # oldest first
+    label: str
+
+
+def _unique(rows: Iterable[CitationRow]) -> list[CitationRow]:
+    """One row per claim (a claim quoted twice is one report)."""
+    seen: dict[str, CitationRow] = {}
+    for row in rows:
+        seen.setdefault(row.claim_id, row)
+    return list(seen.values())
+
+
+def _stories(rows: list[CitationRow]) -> list[_Story]:
+    """The claims of both weeks grouped into stories. An article tells one story; two
+    articles whose claims share MIN_SHARED_WORDS words that are not the whole situation's
+    (or quote one finding) tell the same one."""
+    lexicon = active()
+    articles = sorted({r.article_id for r in rows})
+    words = {a: set[str]() for a in articles}
+    for row in rows:
+        words[row.article_id] |= content_words(row.statement, lexicon)
+    names = {a: set[str]() for a in articles}
+    for row in rows:
+        names[row.article_id] |= {
+            w
+            for n in proper_names(row.statement)
+            for w in re.findall(r"[A-Z][\w'’-]+", _name(n))
+            if w.lower() not in _CALENDAR_WORDS
+        }
+    counts = Counter(w for ws in words.values() for w in ws)
+    # A word in most articles of a big corpus is everyone's ("said", "officials").
+    common = {
+        w
+        for w, n in counts.items()
+        if len(articles) >= 10 and n > COMMON_WORD_SHARE * len(articles)
+    }
+    distinct = {a: ws - common for a, ws in words.items()}
+    parent = {a: a for a in articles}
+
+    def root(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    by_finding: dict[str, str] = {}
+    for row in rows:
+        first = by_finding.setdefault(row.finding_id, row.article_id)
+        parent[root(row.article_id)] = root(first)
+    for i, first in enumerate(articles):
+        for second in articles[i + 1 :]:
+            shared_names = len(names[first] & names[second])
+            shared_words = len(distinct[first] & distinct[second])
+            if shared_names >= MIN_SHARED_NAMES or shared_words >= MIN_SHARED_WORDS:
+                parent[root(second)] = root(first)
+    members: dict[str, list[CitationRow]] = {}
+    for row in rows:
+        members.setdefault(root(row.article_id), []).append(row)
+    stories = [_Story(sorted(story, key=_when), _label(story)) for story in members.values()]
+    return sorted(stories, key=lambda s: (-len(s.rows), s.label))
+
+
+def _when(row: CitationRow) -> tuple[dt.date, int]:
+    return (row.published or dt.date.min, row.start)
+
+
+def _label(rows: list[CitationRow]) -> str:
+    """The story's name: the names its articles use most (each article counted once)."""
+    lexicon = active()
+    per_article: dict[str, set[str]] = {}
+    for row in rows:
+        names = {*lexicon.known_actors(row.statement)}
+        names |= {_name(n) for n in proper_names(row.statement) if not re.search(r"[.!?]\s", n)}
+        names = {n for n in names if not set(n.lower().split()) <= _CALENDAR_WORDS}
+        per_article.setdefault(row.article_id, set()).update(names)
+    counts = Counter(n for names in per_article.values() for n in names)
+    ranked = sorted(counts, key=lambda n: (-counts[n], n))
+    picked: list[str] = []
+    for name in ranked:
+        if not any(name in other or other in name for other in picked):
+            picked.append(name)
+    return ", ".join(picked[:LABEL_TERMS]) or rows[0].statement.split(".")[0][:60]
+
+
+def _name(found: str) -> str:
+    """ "The Harbour Council." as a label: "Harbour Council"."""
+    return re.sub(r"^(?:A|An|The)\s+", "", found).rstrip(".,;:")
+
+
+def _outlets(rows: list[CitationRow]) -> str:
+    names = sorted({r.outlet or r.path.rsplit("/", 1)[-1] for r in rows})
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return shown
+
+
+def _reports(n: int) -> str:
+    return f"{n} report{'s' if n != 1 else ''}"
+
+
+def _story_item(
+    kind: str,
+    label: str,
+    now: list[CitationRow],
+    then: list[CitationRow],
+    cite: Callable[[CitationRow], BriefCitation],
+) -> BriefItem:
+    """ "Developing: vessels, anchor: 3 new reports (Meridian Radio, ...); vessel 14 -> 38"."""
+    articles = len({r.article_id for r in now})
+    count = _reports(articles).replace(" ", " new ", 1) if then else _reports(articles)
+    text = f"{kind}: {label}: {count} ({_outlets(now)})"
+    cited = [now[0]]
+    changed = _figure_changes(then, now)
+    if changed:
+        text += "; " + "; ".join(
+            f"{before.text} → {after.text} {what}" for what, before, after in changed
+        )
+        for _, before, after in changed:
+            cited += [before.row, after.row]
+    cited = list({r.claim_id: r for r in [*cited, now[-1]]}.values())[:4]
+    return BriefItem(
+        text=text + ".",
+        event_date=None,
+        date_label=_period_label(now),
+        finding_ids=sorted({r.finding_id for r in cited}),
+        independent_sources=len({r.outlet or r.path for r in now}),
+        citations=[cite(r) for r in cited],
+    )
+
+
+def _figure_changes(
+    then: list[CitationRow], now: list[CitationRow]
+) -> list[tuple[str, _Counted, _Counted]]:
+    """Counts of one thing given last week and again this week with another value."""
+    earlier = {f.counted: (f, r) for r in then for f in figures_in(r.statement)}
+    changes = []
+    for row in now:
+        for figure in figures_in(row.statement):
+            before = earlier.get(figure.counted)
+            if before is not None and before[0].value != figure.value:
+                what = _counted_words(row.statement, figure.text)
+                changes.append(
+                    (what, _Counted(before[0].text, before[1]), _Counted(figure.text, row))
+                )
+                del earlier[figure.counted]
+    return changes[:2]
+
+
+def _counted_words(statement: str, figure: str) -> str:
+    """What a figure counts, as the statement writes it: "ferries" in "40 ferries were"."""
+    match = re.search(re.escape(figure) + r"\s+([a-z][\w-]*)", statement)
+    return match.group(1) if match else "figure"
+
+
+def _period_label(rows: list[CitationRow]) -> str:
+    dates = sorted(r.published for r in rows if r.published)
+    if not dates:
+        return "undated"
+    return (
+        f"reported {dates[0]}" if dates[0] == dates[-1] else f"reported {dates[0]} to {dates[-1]}"
+    )
+
+
+def _quiet_item(
+    quiet: list[tuple[str, list[CitationRow]]], cite: Callable[[CitationRow], BriefCitation]
+) -> BriefItem:
+    latest = [then[-1] for _, then in quiet]
+    return BriefItem(
+        text="No new report: " + "; ".join(label for label, _ in quiet) + ".",
+        event_date=None,
+        date_label=_period_label(latest),
+        finding_ids=sorted({r.finding_id for r in latest}),
+        independent_sources=len({r.outlet or r.path for r in latest}),
+        citations=[cite(r) for r in latest],
     )
 
 
@@ -163,10 +363,6 @@ def _inside_corpus(path: str) -> str:
     return path.split("/", 1)[-1]
 
 
-def _relabel(item: BriefItem, label: str) -> BriefItem:
-    return item.model_copy(update={"text": f"{label}: {item.text}", "actor": None})
-
-
 def _source_number(
     article_id: str, previous: Brief, sources: list[BriefSource], number_of: dict[str, int]
 ) -> int:
@@ -182,18 +378,10 @@ def _source_number(
     return number_of[article_id]
 
 
-def _earlier_item(
-    item: BriefItem,
-    rows: list[CitationRow],
-    previous: Brief,
-    sources: list[BriefSource],
-    number_of: dict[str, int],
-    label: str,
-) -> BriefItem:
-    citations = [_cite(r, _source_number(r.article_id, previous, sources, number_of)) for r in rows]
-    return item.model_copy(
-        update={"text": f"{label}: {item.text}", "citations": citations, "actor": None}
-    )
+@dataclass(frozen=True)
+class _Counted:
+    text: str  # the figure as written
+    row: CitationRow
 
 
 def _cite(row: CitationRow, source: int) -> BriefCitation:
@@ -203,21 +391,19 @@ def _cite(row: CitationRow, source: int) -> BriefCitation:
 
 
 def _contradiction(
-    row: CitationRow,
-    earlier: CitationRow,
-    previous: Brief,
-    sources: list[BriefSource],
-    number_of: dict[str, int],
+    row: CitationRow, earlier: CitationRow, cite: Callable[[CitationRow], BriefCitation]
 ) -> BriefItem:
-    citations = [
-        _cite(row, number_of[row.article_id]),
-        _cite(earlier, _source_number(earlier.article_id, previous, sources, number_of)),
-    ]
+    """Who now says the opposite of what was reported the week before, and when."""
+    now_by = row.speaker or (f"a report in {row.outlet}" if row.outlet else "a report")
+    then_by = earlier.speaker or (f"a report in {earlier.outlet}" if earlier.outlet else "a report")
     return BriefItem(
-        text=f"Contradicted: {row.statement} Earlier: {earlier.statement}",
+        text=(
+            f"Contradicted: {now_by} on {row.published or 'an undated day'} against"
+            f" {then_by} on {earlier.published or 'an undated day'}."
+        ),
         event_date=None,
         date_label=f"reported {row.published}" if row.published else "undated",
         finding_ids=[row.finding_id, earlier.finding_id],
         independent_sources=1,
-        citations=citations,
+        citations=[cite(row), cite(earlier)],
     )

@@ -229,6 +229,10 @@ def _nearest_weekday(published: dt.date, weekday: int, ahead: bool) -> dt.date:
 # it stands in the lead, or is named with its own weekday ("Tuesday, 4 March 2025").
 LEAD_SENTENCES = 3
 _FULL_DATE_HINT = re.compile(r"\b(?:19|20)\d{2}\b")
+_AS_OF_BEFORE = re.compile(r"\b(?:as\s+(?:of|at)|through|up\s+to)\s*$", re.I)
+# The sentence that dates a page is a sentence of its text, not a line of the site's
+# furniture ("Sunday, April 28, 2024 77° Today's Paper" is the day it was scraped).
+_BODY_SENTENCE = re.compile(r"^(?:\S+\s+){5,}.*[.!?][\"'”’)]*$", re.S)
 _UPDATED_BEFORE = re.compile(r"\b(?:updated|modified|amended|corrected)\b[^.]{0,20}$", re.I)
 _WEEKDAY_NEAR_RE = re.compile(
     r"\b(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b,?\s*(?:the\s+)?$", re.I
@@ -261,6 +265,8 @@ def infer_publication(text: str) -> InferredPublication | None:
                 continue  # "since 4 March 2025", "due to open on 4 March 2025"
             if _UPDATED_BEFORE.search(sentence[: match.start()]):
                 continue  # "Last updated 3 March 2025": when it was changed, not published
+            if _AS_OF_BEFORE.search(sentence[: match.start()]):
+                continue  # "As of 24 October 2024, 64 cases": a count's cut-off day
             found.append((date, index, match))
     if not found:
         return None
@@ -268,7 +274,9 @@ def infer_publication(text: str) -> InferredPublication | None:
     tied = [
         (index, match)
         for date, index, match in found
-        if date == latest and (index < LEAD_SENTENCES or _names_weekday(sentences[index], match))
+        if date == latest
+        and _BODY_SENTENCE.match(sentences[index])
+        and (index < LEAD_SENTENCES or _names_weekday(sentences[index], match))
     ]
     if not tied or _later_news(sentences, latest):
         return None

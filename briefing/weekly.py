@@ -120,6 +120,10 @@ def generate_weekly(
         return asyncio.run(_write_weeks(corpus, out, formats, settings, week, since, today, log))
 
 
+# A weekly names at most this many of the corpus's undated articles.
+MAX_UNDATED_NAMED = 10
+
+
 async def _write_weeks(
     corpus: Path,
     out: Path,
@@ -141,6 +145,22 @@ async def _write_weeks(
     else:
         weeks = [week or last_complete_week(today)]
     outcomes = []
+    # An article with no date, printed or shown by its text, belongs to no week: each
+    # weekly says how many there are and which, rather than leaving them out unsaid.
+    undated = sorted(a.path for a in loaded.articles if a.published is None)
+    undated_note = (
+        [
+            f"{len(undated)} undated article(s) belong to no week and are in no weekly brief: "
+            + ", ".join(undated[:MAX_UNDATED_NAMED])
+            + (
+                f" and {len(undated) - MAX_UNDATED_NAMED} more"
+                if len(undated) > MAX_UNDATED_NAMED
+                else ""
+            )
+        ]
+        if undated
+        else []
+    )
     raw_texts = {article.path: article.raw_text for article in loaded.articles}
     store = Store.open(config.store_home(corpus))
     try:
@@ -158,7 +178,14 @@ async def _write_weeks(
                 brief, _ = await build_from_articles(
                     articles, period, backend=backend, store=store, corpus=loaded
                 )
-                brief = brief.model_copy(update={"title": f"Week {label}: {brief.title}"})
+                prefix = f"Week {label}:"
+                brief = brief.model_copy(
+                    update={
+                        "title": f"{prefix} {brief.title}",
+                        "notes": [*brief.notes, *undated_note],
+                        "word_count": brief.word_count + len(prefix.split()),
+                    }
+                )
                 previous = previous_brief(out, label)
                 if previous is not None:
                     earlier_week, earlier = previous

@@ -265,6 +265,18 @@ NOTICE_HEAD = "Riverside allotments to reopen after the flood\n"
         (NOTICE_HEAD + "The plots will reopen on 6 March 2025, the society said.", None),
         (NOTICE_HEAD + "Last updated 6 March 2025. The society voted to reopen.", None),
         (NOTICE_HEAD + "The society voted to reopen the plots on Thursday.", None),
+        # A count's cut-off day is not the day it was published.
+        (
+            NOTICE_HEAD + "As of 6 March 2025, a total of 64 plots had been cleared, the"
+            " society said.",
+            None,
+        ),
+        # A site's "today" line above the story is when the page was fetched.
+        (
+            "Thursday, March 6, 2025 12° Today's Paper\n" + NOTICE_HEAD + "The society voted"
+            " to reopen the plots after the flood, its secretary said.",
+            None,
+        ),
     ],
 )
 def test_an_undated_text_is_dated_only_when_it_shows_its_day(

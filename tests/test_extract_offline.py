@@ -165,3 +165,15 @@ def test_a_role_is_not_given_to_a_person_when_another_was_named_first() -> None:
     claims = OfflineExtractor().extract(make_article(text, published="2025-03-04")).claims
     repairs = next(c for c in claims if "repairs" in c.statement)
     assert repairs.speaker != "Anna Brisk"
+
+
+@pytest.mark.parametrize(
+    "opening", ["SALTMARCH, March 3, 2025 /PRNewswire/ -- ", "(SALT MARCH) -- ", "(AP) -- "]
+)
+def test_a_dateline_is_not_part_of_the_quote(opening: str) -> None:
+    text = (
+        f"{opening}Harbour Line said on Monday it had offered ferry crews a 6 percent rise to"
+        " end the strike at the port.\n"
+    )
+    claims = OfflineExtractor().extract(make_article(text, published="2025-03-03")).claims
+    assert claims and claims[0].evidence[0].quote.startswith("Harbour Line said")

@@ -233,3 +233,26 @@ def test_a_footer_copyright_after_other_words_names_the_site(tmp_path: Path) -> 
     article = _article(tmp_path, text)
     assert article.outlet == "Saltmarch Ferry Users Group"  # type: ignore[attr-defined]
     assert "Registered society" not in article.text  # type: ignore[attr-defined]
+
+
+def test_a_press_release_dateline_dates_and_credits_the_page(tmp_path: Path) -> None:
+    text = (
+        "Saltmarch ferry operator offers crews a new deal\n"
+        "SALTMARCH, March 3, 2025 /PRNewswire/ -- Harbour Line said on Monday it had offered"
+        " ferry crews a 6 percent rise to end the strike.\n"
+        "The offer runs until Friday.\n"
+    )
+    article = _article(tmp_path, text)
+    assert article.published == dt.date(2025, 3, 3)  # type: ignore[attr-defined]
+    assert article.date_source == "dateline"  # type: ignore[attr-defined]
+    assert article.origin == "PRNewswire"  # type: ignore[attr-defined]
+
+
+def test_a_place_in_parentheses_is_no_origin(tmp_path: Path) -> None:
+    text = (
+        "Saltmarch ferry crews walk out over pay\n"
+        "(SALT MARCH) -- Ferry crews stopped work on Monday after talks on night-shift pay"
+        " broke down, their union said.\n"
+        "The harbour authority said two ferries had been cancelled.\n"
+    )
+    assert _article(tmp_path, text).origin is None  # type: ignore[attr-defined]

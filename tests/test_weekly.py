@@ -56,11 +56,27 @@ def test_weekly_backfill_writes_one_brief_per_week_with_articles(
     w17 = json.loads((weekly_out / "2025-W17.json").read_text())
     w22 = json.loads((weekly_out / "2025-W22.json").read_text())
     assert w17["period"] == {"since": "2025-04-21", "until": "2025-04-27"}
-    assert "What changed since last week" not in {s["heading"] for s in w17["sections"]}
+    assert not any(s["heading"].startswith("What changed") for s in w17["sections"])
     changed = w22["sections"][0]
-    assert changed["heading"] == "What changed since last week"
-    labels = {item["text"].split(":")[0] for item in changed["items"]}
-    assert {"New", "No longer reported"} <= labels
+    # It names the week it compares with, which is not always the week before.
+    assert changed["heading"] == "What changed since 2025-W17"
+    texts = [item["text"] for item in changed["items"]]
+    # One story (both weeks report the troop plan): developing, not new + no longer reported.
+    assert any(t.startswith("Developing: ") and "1 new report (MENAFN)" in t for t in texts)
+    assert not any(t.startswith(("New story", "No new report")) for t in texts)
+    # The opposite statement of last week is named, with both sides' dates.
+    assert any(t.startswith("Contradicted: ") and "2025-04-26" in t for t in texts)
+    # Labels are never stacked, and no line repeats a brief item word for word.
+    items = [i["text"] for s in w22["sections"][1:] for i in s["items"]]
+    assert all(t.count(":") <= 2 for t in texts) and not set(texts) & set(items)
+    words = (
+        len(w22["title"].split())
+        + len(w22["overview"].split())
+        + sum(len(i["text"].split()) for s in w22["sections"] for i in s["items"])
+    )
+    assert w22["word_count"] == words
+    # The undated seeds are in no week, and each weekly says so.
+    assert any("3 undated article(s)" in note for note in w22["notes"])
     # an earlier week's source cited there is listed and marked as such; its quotes verify
     earlier = [s for s in w22["sources"] if not s["in_period"]]
     assert earlier and all(s["path"].endswith("001_d5faee400927be79.txt") for s in earlier)
@@ -249,3 +265,50 @@ def test_out_inside_the_corpus_is_refused(
     err = capsys.readouterr().err
     assert str(seeds_copy) in err and str(out) in err and "inside" in err
     assert not (seeds_copy / "briefs").exists()
+
+
+def _page(folder: Path, name: str, published: str, title: str, body: str) -> None:
+    (folder / name).write_text(f"{title}\nPublished: {published}\n{body}\n", encoding="utf-8")
+
+
+def test_what_changed_tells_each_story_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "pages"
+    corpus.mkdir()
+    ferry = (
+        "Ferry crews at the port of Saltmarch stayed off work on Monday, the Saltmarch Crews"
+        " Union said. The Saltmarch Harbour Board said {n} ferries were waiting in the harbour"
+        " since the walkout began."
+    )
+    _page(corpus, "a.txt", "March 4, 2025", "Saltmarch ferry strike goes on", ferry.format(n=40))
+    _page(
+        corpus,
+        "b.txt",
+        "March 5, 2025",
+        "Glenrow school roof repairs delayed",
+        "Repairs to the roof of Glenrow Academy will not be finished before the summer, the"
+        " Glenrow Education Trust said on Tuesday. Pupils of Glenrow Academy are taught in the"
+        " town hall in the meantime.",
+    )
+    _page(
+        corpus,
+        "c.txt",
+        "March 11, 2025",
+        "Saltmarch ferry strike in second week",
+        ferry.format(n=95),
+    )
+    out = tmp_path / "briefs"
+    assert run("weekly", "--since", "2025-03-01", "--corpus", str(corpus), "--out", str(out)) == 0
+    w11 = json.loads((out / "2025-W11.json").read_text())
+    changed = w11["sections"][0]
+    assert changed["heading"] == "What changed since 2025-W10"
+    texts = [item["text"] for item in changed["items"]]
+    developing = [t for t in texts if t.startswith("Developing: ")]
+    # The ferry strike goes on, with its count before and after; the school story is quiet.
+    assert len(developing) == 1 and "Saltmarch" in developing[0]
+    assert "40 → 95" in developing[0]
+    quiet = [t for t in texts if t.startswith("No new report: ")]
+    assert len(quiet) == 1 and "Glenrow" in quiet[0] and "Saltmarch" not in quiet[0]
+    assert not any(t.startswith("New story") for t in texts)
+    # Both counts are cited: last week's source is listed, marked as an earlier week's.
+    earlier = [s for s in w11["sources"] if not s["in_period"]]
+    assert {s["path"].rsplit("/", 1)[-1] for s in earlier} >= {"a.txt"}

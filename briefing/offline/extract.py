@@ -79,12 +79,14 @@ _STOPWORDS = frozenset(
     his her they which who whom would could should will not but also than then there
     after before about into over under said says such any all more most some other""".split()
 )
-# "(MENAFN) ", "Corrow (AFP) - ", "MARROWICK, Feb 10 (Reuters) - ": the dateline is not
-# part of the statement.
+# "(MENAFN) ", "Corrow (AFP) - ", "MARROWICK, Feb 10 (Reuters) - ", "LONDON, March 3,
+# 2025 /PRNewswire/ -- ": the dateline is not part of the statement.
 _DATELINE_PREFIX = re.compile(
     r"^(?:[A-Z][A-Za-z.'’ -]{1,40}?(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?,?\s+"
     r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?\s*)?)?"
-    r"(?:[-—–]\s*)?\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*[-–—]?\s*"
+    r"(?:(?:[-—–]\s*)?\((?P<outlet>[A-Za-z][\w .&-]{0,30})\)\s*(?:--|[-–—])?\s*"
+    # a press-release wire: "LONDON, March 3, 2025 /PRNewswire/ -- "
+    r"|/(?P<wire>[A-Z][\w .&-]{1,30})/\s*(?:--|[-–—])\s*)"
     # "LUBBOCK, Texas — A child ...": a place in capitals and a dash, with no credit
     r"|^[A-Z][A-Z.'’ -]{2,40}(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?\s+[—–-]\s+"
 )
