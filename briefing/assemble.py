@@ -36,7 +36,7 @@ OPEN_QUESTIONS = "Open questions"
 UNDATED_REPORTS = "Undated reports"
 # A brief, not a transcript: the offline composer adds findings, most salient first,
 # while the sections stay within this many words (the brief's limit is 1,500 with the overview).
-MAX_SECTION_WORDS = 1300
+MAX_SECTION_WORDS = 1350
 
 
 @dataclass

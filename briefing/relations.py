@@ -93,9 +93,15 @@ class Relation:
     note: str | None = None
 
 
+# ", who has voiced opposition to the war," describes the subject; it is not what the
+# sentence states.
+_RELATIVE_ASIDE = re.compile(r",\s+(?:who|which|whose)\s[^,;]{3,120},")
+
+
 def main_clause(statement: str) -> str:
-    """The statement without a leading "Despite backing from allies," or "According to X,"."""
-    return _LEADING_CLAUSE.sub("", statement)
+    """The statement without a leading "Despite backing from allies," or "According to X,",
+    and without asides about its subject (", who has long opposed the plan,")."""
+    return _RELATIVE_ASIDE.sub("", _LEADING_CLAUSE.sub("", statement))
 
 
 def stance(statement: str, lexicon: Lexicon | None = None) -> int:

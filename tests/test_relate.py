@@ -214,3 +214,21 @@ def test_opposite_states_and_denials_of_one_matter_conflict() -> None:
     # A plan and a condition deny nothing; a timetable in force is not the order.
     assert frozenset((plan.finding_id, done.finding_id)) not in found
     assert all(unrelated.finding_id not in pair for pair in found)
+
+
+def test_an_aside_about_the_subject_is_not_the_statements_stance() -> None:
+    # ", who has long opposed ...," describes the mayor; the sentence states a plan.
+    described = (
+        "Mayor Jane Roe, who has long opposed the bypass, said the council would meet in May."
+    )
+    assert stance(described) == 0
+    assert stance("Mayor Jane Roe said she opposed the bypass.") == -1
+
+
+def test_each_side_of_a_conflict_shows_who_reported_it_and_when(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    brief = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "b").brief
+    conflicts = next(s for s in brief.sections if s.heading == "Conflicting reports")
+    dated = [i for i in conflicts.items if i.date_label.startswith("reported 2025-05-28")]
+    assert dated and all("(MENAFN, 2025-05-28)" in i.text for i in dated)

@@ -40,7 +40,7 @@ def compose_offline(
     """A templated overview and sections: a dated timeline, positions by actor, conflicting
     reports, figures updated, undated reports. A finding stands in one section only."""
     conflicts = conflicts or []
-    conflict_items = _conflict_items(conflicts)
+    conflict_items = _conflict_items(conflicts, {a.article_id: a for a in context.articles})
     in_conflicts = {f.finding_id for pair in conflicts for f in pair}
     updates = [pair for pair in updates or [] if not {f.finding_id for f in pair} & in_conflicts]
     update_items = estimate_and_update_items([], updates)
@@ -93,7 +93,20 @@ def compose_offline(
     return overview_line(ordered, context), [s for s in sections if s.items]
 
 
-def _conflict_items(conflicts: list[tuple[Finding, Finding]]) -> list[PlannedItem]:
+def _side(finding: Finding, articles: dict[str, Article]) -> str:
+    """A conflict's side with who reported it and when: "... (The Times, 2025-04-26)"."""
+    reports = [articles[c.article_id] for c in finding.claims if c.article_id in articles]
+    names = sorted({name for a in reports if (name := a.origin or a.outlet)})
+    when = finding.event_date or finding.published
+    if not names and not when:
+        return finding.statement  # nothing known: the item's "undated" label says so
+    credit = ", ".join([*names[:2], str(when) if when else "undated"])
+    return f"{finding.statement} ({credit})"
+
+
+def _conflict_items(
+    conflicts: list[tuple[Finding, Finding]], articles: dict[str, Article]
+) -> list[PlannedItem]:
     """One item per statement and everything set against it, so that no statement is
     shown twice: the statement in most conflicts first, against all its opponents."""
     by_id: dict[str, Finding] = {}
@@ -109,7 +122,9 @@ def _conflict_items(conflicts: list[tuple[Finding, Finding]]) -> list[PlannedIte
         if key in shown or not others:
             continue
         shown.update([key, *(o.finding_id for o in others)])
-        text = f"{by_id[key].statement} Against this: " + " ".join(o.statement for o in others)
+        text = f"{_side(by_id[key], articles)} Against this: " + " ".join(
+            _side(o, articles) for o in others
+        )
         items.append(PlannedItem([by_id[key], *others], text))
     return items
 
