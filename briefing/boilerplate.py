@@ -307,10 +307,25 @@ _UPDATE_NOTE_RE = re.compile(
 )
 
 
+# A wire photo caption dates its picture in a fixed form: "People gather at the airport
+# while waiting for flights Wednesday, Aug. 9, 2023, in Kahului, Hawaii." Body text names
+# the weekday alone, or the date without "Weekday, ... , in Place".
+_CAPTION_DATED_RE = re.compile(
+    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4},"
+    r"\s+(?:in|near|at|outside|on)\s+[A-Z]"
+)
+# "JANE ROE JROE@EXAMPLE.COM": a photographer's credit with an address.
+_CREDIT_WITH_ADDRESS_RE = re.compile(r"^[A-Z][A-Z.'’ -]{2,60}\s+\S+@\S+\.[A-Za-z]{2,}$")
+
+
 def is_caption(line: str) -> bool:
-    """A photo caption with its credit, or a caption/credit label line."""
-    return bool(_CAPTION_START_RE.match(line)) or (
-        len(line) < 400 and bool(_CAPTION_CREDIT_RE.search(line))
+    """A photo caption with its credit, a wire caption's dated form, or a caption/credit
+    label line."""
+    return (
+        bool(_CAPTION_START_RE.match(line))
+        or (len(line) < 400 and bool(_CAPTION_CREDIT_RE.search(line)))
+        or (len(line) < 600 and bool(_CAPTION_DATED_RE.search(line)))
+        or bool(_CREDIT_WITH_ADDRESS_RE.match(line.strip()))
     )
 
 

@@ -256,3 +256,21 @@ def test_a_place_in_parentheses_is_no_origin(tmp_path: Path) -> None:
         "The harbour authority said two ferries had been cancelled.\n"
     )
     assert _article(tmp_path, text).origin is None  # type: ignore[attr-defined]
+
+
+def test_a_wire_photo_caption_and_its_credit_are_furniture(tmp_path: Path) -> None:
+    caption = (
+        "Crews wait beside idle ferries at the quay Monday, March 3, 2025, in Saltmarch."
+        " The strike has halted all crossings."
+    )
+    text = f"Saltmarch ferry crews walk out over pay\n{caption}\nJANE ROE JROE@EXAMPLE.COM\n{BODY}"
+    article = _article(tmp_path, text)
+    assert caption not in article.text  # type: ignore[attr-defined]
+    assert "JROE@EXAMPLE.COM" not in article.text  # type: ignore[attr-defined]
+    assert "Ferry crews in the port of Saltmarch stopped work" in article.text  # type: ignore[attr-defined]
+
+
+def test_a_body_sentence_with_a_full_date_is_not_a_caption(tmp_path: Path) -> None:
+    line = "The strike began on Monday, March 3, 2025, and has halted all crossings since."
+    text = f"Saltmarch ferry crews walk out over pay\n{BODY}{line}\n"
+    assert line in _article(tmp_path, text).text  # type: ignore[attr-defined]
