@@ -308,11 +308,12 @@ _UPDATE_NOTE_RE = re.compile(
 
 
 # A wire photo caption dates its picture in a fixed form: "People gather at the airport
-# while waiting for flights Wednesday, Aug. 9, 2023, in Kahului, Hawaii." Body text names
-# the weekday alone, or the date without "Weekday, ... , in Place".
+# while waiting for flights Wednesday, Aug. 9, 2023, in Kahului, Hawaii.", "... on
+# Saturday Aug. 12, 2023, to unload donations". Body text names the weekday alone, or the
+# date without "Weekday, ..., in Place" (a page of such captions is a gallery, not an article).
 _CAPTION_DATED_RE = re.compile(
     r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4},"
-    r"\s+(?:in|near|at|outside|on)\s+[A-Z]"
+    r"\s+(?:(?:in|near|at|outside|on)\s+[A-Z]|to\s+[a-z]+\b)"
 )
 # "JANE ROE JROE@EXAMPLE.COM": a photographer's credit with an address.
 _CREDIT_WITH_ADDRESS_RE = re.compile(r"^[A-Z][A-Z.'’ -]{2,60}\s+\S+@\S+\.[A-Za-z]{2,}$")

@@ -258,6 +258,21 @@ def test_a_place_in_parentheses_is_no_origin(tmp_path: Path) -> None:
     assert _article(tmp_path, text).origin is None  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Crews wait beside idle ferries at the quay Monday, March 3, 2025, in Saltmarch.",
+        "Volunteers form a line on the quay on Saturday March 1, 2025, to unload food.",
+    ],
+)
+def test_a_wire_caption_of_a_gallery_page_is_not_an_article(tmp_path: Path, caption: str) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "gallery.txt").write_text(f"{caption} The strike goes on.\n", encoding="utf-8")
+    loaded = load_corpus(corpus)
+    assert not loaded.articles and "no article text" in str(loaded.skipped[0])
+
+
 def test_a_wire_photo_caption_and_its_credit_are_furniture(tmp_path: Path) -> None:
     caption = (
         "Crews wait beside idle ferries at the quay Monday, March 3, 2025, in Saltmarch."
