@@ -289,3 +289,10 @@ def test_a_body_sentence_with_a_full_date_is_not_a_caption(tmp_path: Path) -> No
     line = "The strike began on Monday, March 3, 2025, and has halted all crossings since."
     text = f"Saltmarch ferry crews walk out over pay\n{BODY}{line}\n"
     assert line in _article(tmp_path, text).text  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("line", ["Monday, March 3, 2025 12° Today's Paper", "SALTMARCH, Wessex"])
+def test_a_site_date_line_or_a_dateline_place_is_not_the_title(tmp_path: Path, line: str) -> None:
+    text = f"{line}\nSaltmarch ferry crews walk out over pay\n{BODY}"
+    article = _article(tmp_path, text)
+    assert article.title == "Saltmarch ferry crews walk out over pay"  # type: ignore[attr-defined]
