@@ -202,19 +202,6 @@ def test_a_long_dotted_byline_is_read_at_once() -> None:
     assert time.monotonic() - started < 1.0  # was exponential in the line's length
 
 
-def test_an_undated_page_that_shows_its_day_is_dated_as_inferred(tmp_path: Path) -> None:
-    text = (
-        "Saltmarch ferry crews walk out over pay\n"
-        "On Monday, 3 March 2025, ferry crews in the port of Saltmarch stopped work after"
-        " talks on night-shift pay broke down.\n"
-        "The harbour authority said two ferries had been cancelled.\n"
-    )
-    article = _article(tmp_path, text)
-    assert article.published == dt.date(2025, 3, 3)  # type: ignore[attr-defined]
-    assert article.date_source == "inferred"  # type: ignore[attr-defined]
-    assert "On Monday, 3 March 2025" in article.date_evidence  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize(
     "line", ["Wednesday March 5, 2025", "Saturday, 8 March 2025", "Thu 6 Mar 2025 10:02 GMT"]
 )
@@ -235,17 +222,28 @@ def test_a_footer_copyright_after_other_words_names_the_site(tmp_path: Path) -> 
     assert "Registered society" not in article.text  # type: ignore[attr-defined]
 
 
-def test_a_press_release_dateline_dates_and_credits_the_page(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("opening", "source", "origin"),
+    [
+        # No printed date: the lead names its day with weekday and year.
+        ("On Monday, 3 March 2025, harbour line", "inferred", None),
+        # A press-release dateline dates the page and credits its wire.
+        ("SALTMARCH, March 3, 2025 /PRNewswire/ -- Harbour Line", "dateline", "PRNewswire"),
+    ],
+)
+def test_a_page_is_dated_from_its_opening_line(
+    tmp_path: Path, opening: str, source: str, origin: str | None
+) -> None:
     text = (
         "Saltmarch ferry operator offers crews a new deal\n"
-        "SALTMARCH, March 3, 2025 /PRNewswire/ -- Harbour Line said on Monday it had offered"
-        " ferry crews a 6 percent rise to end the strike.\n"
-        "The offer runs until Friday.\n"
+        f"{opening} said it had offered ferry crews a 6 percent rise to end the strike.\n"
+        "The offer runs until the end of the month.\n"
     )
     article = _article(tmp_path, text)
     assert article.published == dt.date(2025, 3, 3)  # type: ignore[attr-defined]
-    assert article.date_source == "dateline"  # type: ignore[attr-defined]
-    assert article.origin == "PRNewswire"  # type: ignore[attr-defined]
+    assert article.date_source == source  # type: ignore[attr-defined]
+    assert article.origin == origin  # type: ignore[attr-defined]
+    assert opening.split(" -- ")[0].split(",")[0] in article.date_evidence  # type: ignore[attr-defined]
 
 
 def test_a_place_in_parentheses_is_no_origin(tmp_path: Path) -> None:
