@@ -100,6 +100,10 @@ def main() -> int:
             if args.misses:
                 for miss in tally.misses:
                     print(f"      {miss}")
+        print(f"  events repeated as separate items: {len(scores.repeated_events)}")
+        if args.misses:
+            for text in scores.repeated_events:
+                print(f"      repeated: {text}")
         print(f"  events after publication: {scores.events_after_publication}")
         print(f"  furniture inside quotes:  {len(scores.furniture_quotes)}")
         if args.misses:

@@ -147,6 +147,43 @@ def same_claim(a: str, b: str) -> bool:
     return fuzz.ratio(normalise(a).text.lower(), normalise(b).text.lower()) >= SAME_CLAIM_MIN_SCORE
 
 
+# Two outlets' accounts of one development: their dates this close, and this share of the
+# shorter account's content words (at least SAME_EVENT_MIN_WORDS of them) in the other.
+SAME_EVENT_DAYS = 2
+SAME_EVENT_OVERLAP = 0.6
+SAME_EVENT_MIN_WORDS = 5
+
+
+def same_event(
+    a: Claim, b: Claim, words_a: set[str], words_b: set[str], articles: dict[str, Article]
+) -> bool:
+    """Two articles reporting one development in their own words ("A four-year-old girl
+    has died of measles in Tessel" / "A four-year-old girl from Tessel has died of
+    complications from measles"): dated within SAME_EVENT_DAYS, no figure given
+    differently, the same negations, stance and named actors, and most of the shorter
+    one's words. Precision first: any difference in those keeps them apart."""
+    if a.article_id == b.article_id:
+        return False
+    when = [c.event_date or articles[c.article_id].published for c in (a, b)]
+    if when[0] is None or when[1] is None or abs((when[0] - when[1]).days) > SAME_EVENT_DAYS:
+        return False
+    shared = words_a & words_b
+    if len(shared) < SAME_EVENT_MIN_WORDS:
+        return False
+    if len(shared) < SAME_EVENT_OVERLAP * min(len(words_a), len(words_b)):
+        return False
+    # One account may give a figure more ("150 cases so far"); a figure the two give
+    # differently keeps them apart.
+    numbers = [set(numbers_in(c.statement)) for c in (a, b)]
+    if not (numbers[0] <= numbers[1] or numbers[1] <= numbers[0]):
+        return False
+    if negations_in(a.statement) != negations_in(b.statement):
+        return False
+    if stance(a.statement) != stance(b.statement):
+        return False
+    return set(active().known_actors(a.statement)) == set(active().known_actors(b.statement))
+
+
 def merge_findings(
     claims: list[Claim],
     articles: dict[str, Article],
@@ -166,7 +203,11 @@ def merge_findings(
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
     blocks: dict[str, list[int]] = defaultdict(list)
     for position, claim_words in enumerate(words):
-        for word in sorted(claim_words, key=lambda w: (frequency[w], w))[:RAREST_WORDS]:
+        ranked = sorted(claim_words, key=lambda w: (frequency[w], w))
+        # Its rarest words find a near-copy; its rarest words that another claim also uses
+        # find another outlet's account in other words (see same_event).
+        shared = [w for w in ranked if frequency[w] > 1][:RAREST_WORDS]
+        for word in {*ranked[:RAREST_WORDS], *shared}:
             blocks[word].append(position)
     sets = _UnionFind(len(claims))
     compared: set[tuple[int, int]] = set()
@@ -178,9 +219,10 @@ def merge_findings(
                 if (a, b) in compared or sets.find(a) == sets.find(b):
                     continue
                 compared.add((a, b))
-                if fuzz.ratio(texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE) and same_claim(
-                    claims[a].statement, claims[b].statement
-                ):
+                near_copy = fuzz.ratio(
+                    texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE
+                ) and same_claim(claims[a].statement, claims[b].statement)
+                if near_copy or same_event(claims[a], claims[b], words[a], words[b], articles):
                     sets.union(a, b)
     clusters: dict[int, list[Claim]] = defaultdict(list)
     for position, claim in enumerate(claims):

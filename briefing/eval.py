@@ -63,6 +63,9 @@ class Scores:
     conflicts_true: int = 0
     conflicts_found: int = 0
     false_conflicts: list[str] = field(default_factory=list)
+    # Pairs of items telling one event of a gold same_event group from different articles
+    # in nearly the same words: the event repeated instead of one item citing both.
+    repeated_events: list[str] = field(default_factory=list)
 
     def conflict_precision(self) -> float:
         return self.conflicts_true / self.conflicts_predicted if self.conflicts_predicted else 1.0
@@ -84,6 +87,7 @@ class Scores:
             "found": self.conflicts_found,
             "false": len(self.false_conflicts),
         }
+        figures["repeated_events"] = len(self.repeated_events)
         return figures
 
 
@@ -149,6 +153,7 @@ def score_brief(brief: Brief, gold: dict[str, Any]) -> Scores:
         hit = any(_holds(_item_text(item), fact["keywords"]) for item in items)
         scores.key_facts.add("right" if hit else "unknown", fact["id"])
     _score_conflicts(scores, brief, gold)
+    _score_repeats(scores, brief, gold)
     published = {s.id: s.published for s in brief.sources}
     for item in items:
         dates = [published.get(c.source) for c in item.citations]
@@ -231,6 +236,41 @@ def _same_speaker(found: str, truth: str) -> bool:
     """The same speaker, allowing a surname for a full name and a title before it."""
     a, b = _norm(found), _norm(truth)
     return a == b or a.split()[-1] == b.split()[-1] or a in b or b in a
+
+
+# Two items share this share of their words (the smaller item's) when they tell one event.
+REPEAT_OVERLAP = 0.6
+
+
+def _score_repeats(scores: Scores, brief: Brief, gold: dict[str, Any]) -> None:
+    paths = {s.id: s.path for s in brief.sources}
+    group_of: dict[str, int] = {}
+    for number, group in enumerate(gold.get("same_event", [])):
+        for key in group:
+            group_of[key] = number
+    items = [
+        item
+        for section in brief.sections
+        if section.heading not in CONFLICT_HEADINGS
+        for item in section.items
+    ]
+
+    def groups(item: BriefItem) -> set[int]:
+        keys = {k for c in item.citations for k in group_of if paths[c.source].endswith(k)}
+        return {group_of[k] for k in keys}
+
+    def words(item: BriefItem) -> set[str]:
+        return {w for w in re.findall(r"[a-z0-9]{4,}", item.text.lower())}
+
+    for i, first in enumerate(items):
+        for second in items[i + 1 :]:
+            if {c.source for c in first.citations} & {c.source for c in second.citations}:
+                continue  # one article's two sentences, not the event told twice
+            if not groups(first) & groups(second):
+                continue
+            a, b = words(first), words(second)
+            if a and b and len(a & b) / min(len(a), len(b)) >= REPEAT_OVERLAP:
+                scores.repeated_events.append(f"{first.text[:70]} | {second.text[:70]}")
 
 
 def _score_conflicts(scores: Scores, brief: Brief, gold: dict[str, Any]) -> None:

@@ -144,3 +144,53 @@ def test_timeline_orders_by_event_date_then_publication_date_undated_last() -> N
 )
 def test_statements_that_differ_in_meaning_never_corroborate(a: str, b: str) -> None:
     assert not same_claim(a, b)
+
+
+FIRST_ACCOUNT = (
+    "A six-year-old boy from Harrow district has drowned in the flooded canal near the mill,"
+    " the district council said on Tuesday."
+)
+
+
+@pytest.mark.parametrize(
+    ("second", "published", "merged"),
+    [
+        # Another outlet's words for the same development, the same day: one finding.
+        (
+            "A six-year-old boy has drowned in the canal near the mill in Harrow district, the"
+            " first death of the flood, officials said.",
+            "2025-03-04",
+            True,
+        ),
+        # A figure given differently, a negation, or a week apart: not one event.
+        (
+            "A seven-year-old boy has drowned in the canal near the mill in Harrow district, the"
+            " first death of the flood, officials said.",
+            "2025-03-04",
+            False,
+        ),
+        (
+            "A six-year-old boy has not drowned in the canal near the mill in Harrow district,"
+            " officials said, correcting earlier reports.",
+            "2025-03-04",
+            False,
+        ),
+        (
+            "A six-year-old boy has drowned in the canal near the mill in Harrow district, the"
+            " first death of the flood, officials said.",
+            "2025-03-12",
+            False,
+        ),
+    ],
+)
+def test_one_development_in_two_outlets_words_is_one_finding(
+    second: str, published: str, merged: bool
+) -> None:
+    a = make_article(FIRST_ACCOUNT, path="c/a.txt", published="2025-03-04")
+    b = make_article(second, path="c/b.txt", published=published)
+    findings = merge_findings(
+        [make_claim(a, FIRST_ACCOUNT), make_claim(b, second)],
+        {a.article_id: a, b.article_id: b},
+        group_syndicated([a, b]),
+    )
+    assert (len(findings) == 1) == merged

@@ -76,3 +76,48 @@ def test_scores_dates_sources_furniture_speakers_and_facts(tmp_path: Path) -> No
     # A wrong truth is scored wrong: the harness can fail.
     gold["articles"]["a.txt"]["published"] = "2025-03-09"
     assert score_brief(brief, gold).published.wrong == 1
+
+
+def test_one_event_told_twice_from_two_articles_is_counted_as_repeated() -> None:
+    from briefing.schemas import Brief, BriefCitation, BriefItem, BriefSection, BriefSource
+
+    def item(text: str, source: int) -> BriefItem:
+        cite = BriefCitation(source=source, claim_id=f"c{source}", quote=text, start=0, end=1)
+        return BriefItem(
+            text=text,
+            event_date=None,
+            date_label="reported 2025-03-04",
+            finding_ids=[f"f{source}"],
+            independent_sources=1,
+            citations=[cite],
+        )
+
+    def source(number: int, path: str) -> BriefSource:
+        return BriefSource(
+            id=number,
+            article_id=f"a{number}",
+            path=path,
+            title=None,
+            outlet=None,
+            origin=None,
+            published=dt.date(2025, 3, 4),
+            date_source="header",
+            date_evidence=None,
+            syndication_group=number,
+            cited=True,
+        )
+
+    told = "A six-year-old boy has drowned in the canal near the mill in Harrow district."
+    retold = "A six-year-old boy from Harrow district drowned in the canal by the mill."
+    other = "The council closed the canal path until the water falls."
+    brief = Brief.model_construct(
+        sections=[
+            BriefSection(
+                heading="Key developments", items=[item(told, 1), item(retold, 2), item(other, 3)]
+            )
+        ],
+        sources=[source(1, "p/a.txt"), source(2, "p/b.txt"), source(3, "p/c.txt")],
+        citations=[],
+    )
+    gold = {"articles": {}, "same_event": [["a.txt", "b.txt", "c.txt"]]}
+    assert len(score_brief(brief, gold).repeated_events) == 1
