@@ -39,7 +39,9 @@ _STOPWORDS = frozenset(
 )
 
 
-class _UnionFind:
+class UnionFind:
+    """Disjoint sets of 0..size-1: which items were joined, directly or through others."""
+
     def __init__(self, size: int) -> None:
         self.parent = list(range(size))
 
@@ -109,7 +111,7 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
         for shingle in article_shingles:
             if shingle % 4 == 0:
                 index[shingle].append(position)
-    sets = _UnionFind(len(articles))
+    sets = UnionFind(len(articles))
     checked: set[tuple[int, int]] = set()
     for members in index.values():
         if len(members) > MAX_BLOCK_SIZE:
@@ -209,7 +211,7 @@ def merge_findings(
         shared = [w for w in ranked if frequency[w] > 1][:RAREST_WORDS]
         for word in {*ranked[:RAREST_WORDS], *shared}:
             blocks[word].append(position)
-    sets = _UnionFind(len(claims))
+    sets = UnionFind(len(claims))
     compared: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) > MAX_BLOCK_SIZE:
@@ -281,7 +283,7 @@ def merge_same(
 ) -> list[Finding]:
     """Merge findings judged to state the same thing (by the model) into one, on the timeline."""
     index = {f.finding_id: i for i, f in enumerate(findings)}
-    sets = _UnionFind(len(findings))
+    sets = UnionFind(len(findings))
     for relation in same:
         if relation.first in index and relation.second in index:
             sets.union(index[relation.first], index[relation.second])

@@ -307,13 +307,17 @@ _UPDATE_NOTE_RE = re.compile(
 )
 
 
+# A whole day written with its weekday: "Wednesday, Aug. 9, 2023", "Sunday 9 March 2025".
+WEEKDAY_DATE = (
+    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+"
+    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})\.?,?\s+\d{4}\b"
+)
 # A wire photo caption dates its picture in a fixed form: "People gather at the airport
 # while waiting for flights Wednesday, Aug. 9, 2023, in Kahului, Hawaii.", "... on
 # Saturday Aug. 12, 2023, to unload donations". Body text names the weekday alone, or the
 # date without "Weekday, ..., in Place" (a page of such captions is a gallery, not an article).
 _CAPTION_DATED_RE = re.compile(
-    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4},"
-    r"\s+(?:(?:in|near|at|outside|on)\s+[A-Z]|to\s+[a-z]+\b)"
+    WEEKDAY_DATE + r",\s+(?:(?:in|near|at|outside|on)\s+[A-Z]|to\s+[a-z]+\b)"
 )
 # "JANE ROE JROE@EXAMPLE.COM": a photographer's credit with an address.
 _CREDIT_WITH_ADDRESS_RE = re.compile(r"^[A-Z][A-Z.'’ -]{2,60}\s+\S+@\S+\.[A-Za-z]{2,}$")
@@ -579,10 +583,7 @@ def _date_from_match(m: re.Match[str]) -> dt.date | None:
 def _is_place_in_parentheses(credit: str) -> bool:
     """ "(NEW YORK)" opens some stories as their place: capitals, several words, and no
     outlet or agency of the lexicon ("(MENAFN)", "(AP)", "(Reuters)", "(NBC NEWS)")."""
-    named = active()
-    if named.is_outlet(credit) or named.is_outlet(re.sub(r"\s+NEWS$", "", credit)):
-        return False
-    return credit.isupper() and " " in credit.strip()
+    return credit.isupper() and " " in credit.strip() and not active().is_outlet(credit)
 
 
 def parse_dateline(line: str) -> tuple[dt.date | None, str | None, str | None]:

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from briefing.aggregate import UnionFind
+from briefing.assemble import counted
 from briefing.attribution import proper_names
 from briefing.figures import figures_in
 from briefing.grounding import verify_evidence
@@ -38,24 +40,24 @@ from briefing.schemas import (
 
 # Each kind of change names at most this many stories; the brief's notes say how many more.
 MAX_STORIES_PER_KIND = 8
-# A word in more than this share of the two weeks' articles is the situation's own
+# A word in more than this share of the two weeks' articles is everyone's
 # ("troops", "strike"): it ties every article to every other and says nothing about which
 # story.
 COMMON_WORD_SHARE = 0.5
+# Below this many articles no word is set aside as common: in a few articles a word they
+# share is what ties them.
+MIN_ARTICLES_FOR_COMMON = 10
 # Two articles tell one story when their claims share this many words of names ("Port
 # of Marrowick" and "Marrowick Port Authority" share two), or this many words not in most
 # of the corpus's articles.
 MIN_SHARED_NAMES = 2
+MIN_SHARED_WORDS = 6
+# Capitalised words that name no one: "Monday", "March", a sentence's "The".
 _CALENDAR_WORDS = frozenset(
     w.lower() for w in (*calendar.day_name, *calendar.month_name, "The", "A", "An") if w
 )
-MIN_SHARED_WORDS = 6
+# A story is labelled by this many of the names its articles use most.
 LABEL_TERMS = 3
-CHANGE_HEADING_PREFIX = "What changed since "
-
-
-def what_changed_heading(previous_week: str) -> str:
-    return f"{CHANGE_HEADING_PREFIX}{previous_week}"
 
 
 def add_what_changed(
@@ -120,7 +122,7 @@ def add_what_changed(
         )
     if not items:
         return brief.model_copy(update={"notes": notes})
-    section = BriefSection(heading=what_changed_heading(previous_week), items=items)
+    section = BriefSection(heading=f"What changed since {previous_week}", items=items)
     in_period = {s.article_id for s in brief.sources}
     cited_earlier = {c.claim_id for i in items for c in i.citations}
     rows = list(brief.citations) + [
@@ -177,30 +179,24 @@ def _stories(rows: list[CitationRow]) -> list[_Story]:
     common = {
         w
         for w, n in counts.items()
-        if len(articles) >= 10 and n > COMMON_WORD_SHARE * len(articles)
+        if len(articles) >= MIN_ARTICLES_FOR_COMMON and n > COMMON_WORD_SHARE * len(articles)
     }
     distinct = {a: ws - common for a, ws in words.items()}
-    parent = {a: a for a in articles}
-
-    def root(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    number = {a: i for i, a in enumerate(articles)}
+    sets = UnionFind(len(articles))
     by_finding: dict[str, str] = {}
     for row in rows:
         first = by_finding.setdefault(row.finding_id, row.article_id)
-        parent[root(row.article_id)] = root(first)
+        sets.union(number[row.article_id], number[first])
     for i, first in enumerate(articles):
         for second in articles[i + 1 :]:
             shared_names = len(names[first] & names[second])
             shared_words = len(distinct[first] & distinct[second])
             if shared_names >= MIN_SHARED_NAMES or shared_words >= MIN_SHARED_WORDS:
-                parent[root(second)] = root(first)
-    members: dict[str, list[CitationRow]] = {}
+                sets.union(i, number[second])
+    members: dict[int, list[CitationRow]] = {}
     for row in rows:
-        members.setdefault(root(row.article_id), []).append(row)
+        members.setdefault(sets.find(number[row.article_id]), []).append(row)
     stories = [_Story(sorted(story, key=_when), _label(story)) for story in members.values()]
     return sorted(stories, key=lambda s: (-len(s.rows), s.label))
 
@@ -238,10 +234,6 @@ def _outlets(rows: list[CitationRow]) -> str:
     return shown
 
 
-def _reports(n: int) -> str:
-    return f"{n} report{'s' if n != 1 else ''}"
-
-
 def _story_item(
     kind: str,
     label: str,
@@ -251,7 +243,7 @@ def _story_item(
 ) -> BriefItem:
     """ "Developing: vessels, anchor: 3 new reports (Meridian Radio, ...); vessel 14 -> 38"."""
     articles = len({r.article_id for r in now})
-    count = _reports(articles).replace(" ", " new ", 1) if then else _reports(articles)
+    count = counted(articles, "new report" if then else "report")
     text = f"{kind}: {label}: {count} ({_outlets(now)})"
     cited = [now[0]]
     changed = _figure_changes(then, now)

@@ -307,10 +307,7 @@ def _headline_shaped(line: bp.Line, min_words: int = MIN_TITLE_WORDS) -> bool:
 MAX_HEADINGS_SEEN = 6
 # "Sunday, April 28, 2024 77° Today's Paper": a line naming a whole day is the site's date
 # line, not a headline.
-_DATED_LINE_RE = re.compile(
-    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}"
-    r"|\d{1,2}\s+[A-Z][a-z]{2,8})\.?,?\s+\d{4}\b"
-)
+_DATED_LINE_RE = re.compile(bp.WEEKDAY_DATE)
 # "KIGALI, Rwanda": a dateline's place on its own line.
 _PLACE_LINE_RE = re.compile(r"^[A-Z][A-Z.'’ -]{2,30},\s+[A-Z][\w.'’ -]{1,30}$")
 _TAGLINE_RE = re.compile(r"^[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3}\s+[—–|-]\s+[a-z]")

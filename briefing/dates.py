@@ -294,16 +294,14 @@ def _later_news(sentences: list[str], latest: dt.date) -> bool:
     inferred.
     """
     for sentence in sentences:
-        for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
-            for match in pattern.finditer(sentence):
-                if match.group("year") or _is_modal_may(match) or _is_anchor(sentence, match):
-                    continue
-                if match.group("month")[0].islower() or _is_future(sentence, match, False):
-                    continue
-                month = _MONTHS[match.group("month").lower().rstrip(".")]
-                day = _safe_date(latest.year, month, int(match.group("day")))
-                if day and latest < day <= latest + dt.timedelta(days=YEAR_BACK_AFTER_DAYS):
-                    return True
+        for match, month, day_of_month in _month_days(sentence):
+            if match.group("year") or _is_anchor(sentence, match):
+                continue
+            if _is_future(sentence, match, False):
+                continue
+            day = _safe_date(latest.year, month, day_of_month)
+            if day and latest < day <= latest + dt.timedelta(days=YEAR_BACK_AFTER_DAYS):
+                return True
         for match in _WEEKDAY_RE.finditer(sentence):
             named = _WEEKDAYS[match.group("weekday").lower()]
             if named != latest.weekday() and not _is_future(sentence, match, False):
@@ -318,16 +316,25 @@ def _written_dates(sentence: str) -> list[tuple[re.Match[str], dt.date]]:
         found = parse_iso_date(match.group(0))
         if found:
             dates.append((match, found))
+    for match, month, day in _month_days(sentence):
+        year = match.group("year")
+        found = _safe_date(int(year), month, day) if year else None
+        if found and _plausible_year(found.year, None):
+            dates.append((match, found))
+    return dates
+
+
+def _month_days(sentence: str) -> list[tuple[re.Match[str], int, int]]:
+    """(match, month, day) of "March 4" and "4 March" (with or without a year), leaving
+    out "may" the verb and "march" the verb."""
+    found = []
     for pattern in (_MONTH_DAY_RE, _DAY_MONTH_RE):
         for match in pattern.finditer(sentence):
-            year = match.group("year")
-            if not year or _is_modal_may(match) or match.group("month")[0].islower():
+            if _is_modal_may(match) or match.group("month")[0].islower():
                 continue
             month = _MONTHS[match.group("month").lower().rstrip(".")]
-            found = _safe_date(int(year), month, int(match.group("day")))
-            if found and _plausible_year(found.year, None):
-                dates.append((match, found))
-    return dates
+            found.append((match, month, int(match.group("day"))))
+    return found
 
 
 def _adjacent_weekday(sentence: str, match: re.Match[str]) -> int | None:

@@ -333,9 +333,10 @@ def _word_regex(words: Sequence[str], ignore_case: bool = True) -> re.Pattern[st
 
 
 def canonical_outlet(name: str) -> str:
-    """ "The Times", "Times" and '"Times,"' are one outlet."""
+    """ "The Times", "Times" and '"Times,"' are one outlet; so are "NBC News" and "NBC"."""
     name = re.sub(r"[\"“”'‘’,.]", "", name).strip()
     name = re.sub(r"^(?:the|British|American|US)\s+", "", name, flags=re.I)
+    name = re.sub(r"(?<=\S)\s+news$", "", name, flags=re.I)
     return name.lower()
 
 
