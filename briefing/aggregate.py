@@ -132,6 +132,27 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
     return SyndicationGroups(group_of)
 
 
+# "not been vaccinated" and "unvaccinated" negate one word; the stem must be long enough that
+# "un" is a prefix ("unlimited"), not part of the word ("united", "unified").
+_NEGATED_PARTICIPLE = re.compile(
+    r"\b(?:not|never|n't|n’t)\s+(?:(?:been|be|being|yet|fully)\s+)*(\w+ed)\b|\bun(\w{5,}ed)\b",
+    re.I,
+)
+
+
+def polarity(statement: str) -> tuple[int, frozenset[str]]:
+    """What a statement negates: the participles it denies, however written, and how many
+    other negations it holds. Two accounts of one event agree on this."""
+    denied = {
+        (match.group(1) or match.group(2)).lower()
+        for match in _NEGATED_PARTICIPLE.finditer(statement)
+    }
+    plain = negations_in(statement) - sum(
+        1 for match in _NEGATED_PARTICIPLE.finditer(statement) if match.group(1)
+    )
+    return plain, frozenset(denied)
+
+
 def same_claim(a: str, b: str) -> bool:
     """Offline test that two statements say the same thing.
 
@@ -139,7 +160,7 @@ def same_claim(a: str, b: str) -> bool:
     Macron..."), the same numbers, negations, stance and actors: "accepted" and
     "rejected" differ by one word but never corroborate each other.
     """
-    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or negations_in(a) != negations_in(b):
+    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or polarity(a) != polarity(b):
         return False
     if stance(a) != stance(b) or set(active().known_actors(a)) != set(active().known_actors(b)):
         return False
@@ -179,7 +200,7 @@ def same_event(
     numbers = [set(numbers_in(c.statement)) for c in (a, b)]
     if not (numbers[0] <= numbers[1] or numbers[1] <= numbers[0]):
         return False
-    if negations_in(a.statement) != negations_in(b.statement):
+    if polarity(a.statement) != polarity(b.statement):
         return False
     if stance(a.statement) != stance(b.statement):
         return False

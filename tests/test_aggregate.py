@@ -181,6 +181,14 @@ FIRST_ACCOUNT = (
             "2025-03-12",
             False,
         ),
+        # One negation written two ways ("had not been insured" / "uninsured") is one event;
+        # a negation the other account lacks is not.
+        (
+            "A six-year-old boy from Harrow district, who was uninsured, has drowned in the"
+            " flooded canal near the mill, the district council said.",
+            "2025-03-04",
+            False,
+        ),
     ],
 )
 def test_one_development_in_two_outlets_words_is_one_finding(
@@ -190,6 +198,36 @@ def test_one_development_in_two_outlets_words_is_one_finding(
     b = make_article(second, path="c/b.txt", published=published)
     findings = merge_findings(
         [make_claim(a, FIRST_ACCOUNT), make_claim(b, second)],
+        {a.article_id: a, b.article_id: b},
+        group_syndicated([a, b]),
+    )
+    assert (len(findings) == 1) == merged
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "merged"),
+    [
+        (
+            "The boy had not been insured and drowned on Monday night in the canal near the mill"
+            " in Harrow, the district council said.",
+            "The boy, who was uninsured, drowned in the canal near the mill in Harrow on Monday"
+            " night, the district council said.",
+            True,
+        ),
+        (
+            "The boy had not been insured and drowned on Monday night in the canal near the mill"
+            " in Harrow, the district council said.",
+            "The boy, who was insured, drowned in the canal near the mill in Harrow on Monday"
+            " night, the district council said.",
+            False,
+        ),
+    ],
+)
+def test_a_negation_written_two_ways_is_one_event(first: str, second: str, merged: bool) -> None:
+    a = make_article(first, path="c/a.txt", published="2025-03-04")
+    b = make_article(second, path="c/b.txt", published="2025-03-04")
+    findings = merge_findings(
+        [make_claim(a, first), make_claim(b, second)],
         {a.article_id: a, b.article_id: b},
         group_syndicated([a, b]),
     )
