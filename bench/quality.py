@@ -87,6 +87,7 @@ def main() -> int:
             "titles",
             "speakers",
             "key_facts",
+            "wire_versions",
         ):
             tally = getattr(scores, name)
             row = totals.setdefault(name, [0, 0, 0])
@@ -104,6 +105,10 @@ def main() -> int:
         if args.misses:
             for text in scores.repeated_events:
                 print(f"      repeated: {text}")
+        print(f"  sources counted as one origin wrongly: {len(scores.origins_merged_wrongly)}")
+        if args.misses:
+            for text in scores.origins_merged_wrongly:
+                print(f"      {text}")
         print(f"  events after publication: {scores.events_after_publication}")
         print(f"  furniture inside quotes:  {len(scores.furniture_quotes)}")
         if args.misses:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -24,6 +24,10 @@ from briefing.schemas import Article, Claim, Finding
 # Share of the shorter article's shingles found in the longer one for a syndicated copy.
 SYNDICATION_MIN_CONTAINMENT = 0.6
 SHINGLE_WORDS = 5
+# A story's lead: its first words after the headline; versions of one story share most of
+# its shingles when it has at least LEAD_MIN_SHINGLES of them.
+LEAD_WORDS = 40
+LEAD_MIN_SHINGLES = 20
 # Two claims state the same thing at or above this rapidfuzz ratio (order-sensitive).
 SAME_CLAIM_MIN_SCORE = 88.0
 # A word shared by more claims than this says nothing about whether two claims match.
@@ -59,16 +63,29 @@ class UnionFind:
 
 @dataclass(frozen=True)
 class SyndicationGroups:
-    """Article id -> group number (1-based); articles in one group count as one source."""
+    """Which articles are copies or versions of one story, and where each comes from.
+
+    group_of: article id -> group number (1-based); one group is one text.
+    origin_of: article id -> its origin ("outlet:Reuters"): the agency it credits, else
+    the outlet that first published its group's text. Two groups can share an origin:
+    an outlet's two stories are one outlet's reporting, not two confirmations.
+    """
 
     group_of: dict[str, int]
+    origin_of: dict[str, str] = field(default_factory=dict)
+
+    def origin(self, article: Article) -> str:
+        return (
+            self.origin_of.get(article.article_id) or f"group:{self.group_of[article.article_id]}"
+        )
 
 
 def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
-    """Where a claim comes from: the innermost outlet its article cites, else the article's group.
+    """Where a claim comes from: the innermost outlet its article cites, else its article's.
 
     "MENAFN, citing The Times" and another report citing The Times share one origin;
-    syndicated copies of one article, and pages crediting one agency ("(Reuters)"), too.
+    syndicated copies of one article, versions of one story, pages crediting one agency
+    ("(Reuters)") and one outlet's reports, too.
     """
     publisher = canonical_outlet(article.outlet or "")
     cited = [
@@ -78,10 +95,7 @@ def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
     ]
     if cited:
         return f"outlet:{cited[-1]}"
-    # Versions and copies of one wire story on several sites credit one agency: one origin.
-    if article.origin and canonical_outlet(article.origin) != publisher:
-        return f"outlet:{canonical_outlet(article.origin)}"
-    return f"group:{groups.group_of[article.article_id]}"
+    return groups.origin(article)
 
 
 def independent_origins(
@@ -94,23 +108,34 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", normalise(text).text.lower())
 
 
+def _shingles(words: list[str]) -> set[int]:
+    return {
+        hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+    } or {hash(tuple(words))}
+
+
+def _lead(article: Article) -> list[str]:
+    """The opening words of the story, after its headline (an update rewrites the headline,
+    "cases climb to 146" -> "to 159", and keeps most of its lead)."""
+    text = article.text
+    if article.title and text.startswith(article.title):
+        text = text[len(article.title) :]
+    return _words(text)[:LEAD_WORDS]
+
+
 def group_syndicated(articles: list[Article]) -> SyndicationGroups:
-    shingles = []
-    for article in articles:
-        words = _words(article.text)
-        shingles.append(
-            {
-                hash(tuple(words[i : i + SHINGLE_WORDS]))
-                for i in range(len(words) - SHINGLE_WORDS + 1)
-            }
-            or {hash(tuple(words))}
-        )
+    """Copies of one text (most of the shorter one's shingles in the other) and versions of
+    one story (most of the lead's shingles shared) become one group."""
+    shingles = [_shingles(_words(article.text)) for article in articles]
+    leads = [_shingles(_lead(article)) for article in articles]
     index: dict[int, list[int]] = defaultdict(list)
     for position, article_shingles in enumerate(shingles):
         # A sample of the shingles is enough to find candidates; containment is then exact.
         for shingle in article_shingles:
             if shingle % 4 == 0:
                 index[shingle].append(position)
+        for shingle in leads[position]:
+            index[shingle].append(position)
     sets = UnionFind(len(articles))
     checked: set[tuple[int, int]] = set()
     for members in index.values():
@@ -118,18 +143,57 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if (a, b) in checked:
+                if (a, b) in checked or a == b:
                     continue
                 checked.add((a, b))
-                shared = len(shingles[a] & shingles[b])
-                if shared / min(len(shingles[a]), len(shingles[b])) >= SYNDICATION_MIN_CONTAINMENT:
+                if _containment(shingles[a], shingles[b]) >= SYNDICATION_MIN_CONTAINMENT or (
+                    min(len(leads[a]), len(leads[b])) >= LEAD_MIN_SHINGLES
+                    and _containment(leads[a], leads[b]) >= SYNDICATION_MIN_CONTAINMENT
+                ):
                     sets.union(a, b)
     roots: dict[int, int] = {}
     group_of = {}
     for position, article in enumerate(articles):
         root = sets.find(position)
         group_of[article.article_id] = roots.setdefault(root, len(roots) + 1)
-    return SyndicationGroups(group_of)
+    return SyndicationGroups(group_of, _origins(articles, group_of))
+
+
+def _containment(a: set[int], b: set[int]) -> float:
+    return len(a & b) / min(len(a), len(b))
+
+
+def _credited(article: Article) -> str | None:
+    """The agency or outlet an article credits, when it is not the article's own outlet."""
+    if article.origin and canonical_outlet(article.origin) != canonical_outlet(
+        article.outlet or ""
+    ):
+        return canonical_outlet(article.origin)
+    return None
+
+
+def _origins(articles: list[Article], group_of: dict[str, int]) -> dict[str, str]:
+    """Each article's origin: what it credits, else what its group credits, else the outlet
+    that published the group's text first (a copy that credits nobody is still a copy)."""
+    members: dict[int, list[Article]] = defaultdict(list)
+    for article in articles:
+        members[group_of[article.article_id]].append(article)
+    group_origin: dict[int, str] = {}
+    for number, group in members.items():
+        credited = sorted({c for a in group if (c := _credited(a))})
+        if len(credited) == 1:
+            group_origin[number] = credited[0]
+            continue
+        published = [a for a in group if a.outlet]
+        if published and not credited:
+            first = min(published, key=lambda a: (a.published or dt.date.max, a.path))
+            group_origin[number] = canonical_outlet(first.outlet or "")
+    origins = {}
+    for article in articles:
+        origin = _credited(article) or group_origin.get(group_of[article.article_id])
+        if origin:
+            origins[article.article_id] = f"outlet:{origin}"
+    return origins
 
 
 # "not been vaccinated" and "unvaccinated" negate one word; the stem must be long enough that

@@ -76,7 +76,7 @@ def overview_line(findings: list[Finding], context: BriefContext) -> str:
     """Counts a reader wants first: sources, independence, dates, findings, corroboration."""
     dated = sorted(a.published for a in context.articles if a.published)
     undated = sum(1 for a in context.articles if not a.published)
-    independent = len(set(context.groups.group_of[a.article_id] for a in context.articles))
+    independent = len({context.groups.origin(a) for a in context.articles})
     corroborated = sum(1 for f in findings if f.independent_sources > 1)
     if not dated:
         span = "none of them dated"
@@ -220,6 +220,7 @@ def assemble_brief(
             date_source=a.date_source,
             date_evidence=a.date_evidence,
             syndication_group=context.groups.group_of[a.article_id],
+            independent_origin=context.groups.origin(a),
             cited=a.article_id in cited,
         )
         for a in ordered

@@ -66,6 +66,10 @@ class Scores:
     # Pairs of items telling one event of a gold same_event group from different articles
     # in nearly the same words: the event repeated instead of one item citing both.
     repeated_events: list[str] = field(default_factory=list)
+    # Each gold group of wire versions: right when its sources share one independent origin.
+    wire_versions: Tally = field(default_factory=Tally)
+    # Pairs of sources the brief counts as one origin although the gold names two.
+    origins_merged_wrongly: list[str] = field(default_factory=list)
 
     def conflict_precision(self) -> float:
         return self.conflicts_true / self.conflicts_predicted if self.conflicts_predicted else 1.0
@@ -88,6 +92,7 @@ class Scores:
             "false": len(self.false_conflicts),
         }
         figures["repeated_events"] = len(self.repeated_events)
+        figures["origins_merged_wrongly"] = len(self.origins_merged_wrongly)
         return figures
 
 
@@ -154,6 +159,7 @@ def score_brief(brief: Brief, gold: dict[str, Any]) -> Scores:
         scores.key_facts.add("right" if hit else "unknown", fact["id"])
     _score_conflicts(scores, brief, gold)
     _score_repeats(scores, brief, gold)
+    _score_origins(scores, brief, gold)
     published = {s.id: s.published for s in brief.sources}
     for item in items:
         dates = [published.get(c.source) for c in item.citations]
@@ -271,6 +277,28 @@ def _score_repeats(scores: Scores, brief: Brief, gold: dict[str, Any]) -> None:
             a, b = words(first), words(second)
             if a and b and len(a & b) / min(len(a), len(b)) >= REPEAT_OVERLAP:
                 scores.repeated_events.append(f"{first.text[:70]} | {second.text[:70]}")
+
+
+def _score_origins(scores: Scores, brief: Brief, gold: dict[str, Any]) -> None:
+    """Versions of one wire story count once; sources of different origins never do. The
+    gold origin of a source is the agency it credits, else its wire group, else its outlet."""
+    truth: dict[str, str] = {}
+    for key, article in gold["articles"].items():
+        truth[key] = _norm(article.get("origin") or article.get("outlet") or key)
+    for number, group in enumerate(gold.get("wire_versions", [])):
+        credited = [gold["articles"][k].get("origin") for k in group]
+        shared = _norm(next((c for c in credited if c), f"wire versions {number}"))
+        for key in group:
+            truth[key] = shared
+        found = {s.independent_origin for k in group if (s := _source_for(k, brief.sources))}
+        scores.wire_versions.add(
+            "right" if len(found) == 1 else "wrong", f"{group}: origins {sorted(map(str, found))}"
+        )
+    keys = [(k, s) for k in truth if (s := _source_for(k, brief.sources))]
+    for i, (key_a, a) in enumerate(keys):
+        for key_b, b in keys[i + 1 :]:
+            if a.independent_origin == b.independent_origin and truth[key_a] != truth[key_b]:
+                scores.origins_merged_wrongly.append(f"{key_a} / {key_b}: {a.independent_origin}")
 
 
 def _score_conflicts(scores: Scores, brief: Brief, gold: dict[str, Any]) -> None:

@@ -152,11 +152,10 @@ def figure_pairs(
 def _one_origin(
     mine: set[str], theirs: set[str], articles: dict[str, Article], groups: SyndicationGroups
 ) -> bool:
-    """Copies or versions of one story: one syndication group, or one credited agency."""
-    if {groups.group_of[a] for a in mine} & {groups.group_of[a] for a in theirs}:
-        return True
-    credited = {articles[a].origin for a in mine if articles[a].origin}
-    return bool(credited & {articles[a].origin for a in theirs if articles[a].origin})
+    """Copies or versions of one story, one credited agency or one outlet's reports."""
+    return bool(
+        {groups.origin(articles[a]) for a in mine} & {groups.origin(articles[a]) for a in theirs}
+    )
 
 
 def _same_day(first: Finding, second: Finding) -> bool:

@@ -148,6 +148,11 @@ class BriefSource(Record):
     date_source: DateSource
     date_evidence: str | None = None
     syndication_group: int
+    independent_origin: str | None = Field(
+        default=None,
+        description="where its text comes from: 'outlet:Reuters', or 'group:N' for an"
+        " unnamed one; sources sharing it count once as independent",
+    )
     cited: bool
     in_period: bool = Field(
         default=True, description="False for an earlier week's source cited under 'What changed'"

@@ -79,6 +79,60 @@ def test_claims_differing_in_number_or_negation_stay_apart() -> None:
     )
 
 
+LEAD = (
+    "Floodwater breached the eastern embankment of the Harrow canal late on Monday, forcing the"
+    " district council to evacuate about 300 homes in the low-lying streets near the old mill,"
+    " the council's emergency coordinator said in a statement early on Tuesday morning."
+)
+
+
+def test_versions_of_one_story_and_one_outlets_stories_are_one_origin() -> None:
+    """An updated version keeps the lead under a new headline and a rewritten body; a copy
+    on another site credits nobody; the same outlet's other story is still that outlet's."""
+    first = make_article(
+        "Canal breach forces 300 homes out\n\n"
+        + LEAD
+        + "\nPumps were being brought in from neighbouring districts overnight, and the"
+        " school on Mill Lane opened its hall to families who had nowhere else to sleep, with"
+        " volunteers serving hot meals until midnight.",
+        path="c/first.txt",
+        published="2025-03-04",
+        title="Canal breach forces 300 homes out",
+        outlet="Harrow Courier",
+    )
+    update = make_article(
+        "Canal breach: evacuation widened to 450 homes\n\n"
+        + LEAD
+        + "\nBy the evening the council had widened the order to 450 homes as the water kept"
+        " rising, and the army sent two engineering units to build a temporary wall of sandbags"
+        " along the breach.",
+        path="c/update.txt",
+        published="2025-03-04",
+        title="Canal breach: evacuation widened to 450 homes",
+        outlet="Regional Wire Review",
+    )
+    same_outlet = make_article(
+        "The council will vote next month on the budget for the new ring road, its leader said.",
+        path="c/budget.txt",
+        published="2025-03-05",
+        outlet="Harrow Courier",
+    )
+    other = make_article(
+        "Residents of the mill streets said they had been warned about the embankment for"
+        " years, and a petition with 2,000 names was handed to the council in January.",
+        path="c/other.txt",
+        published="2025-03-05",
+        outlet="Valley Radio",
+    )
+    articles = [first, update, same_outlet, other]
+    groups = group_syndicated(articles)
+    assert groups.group_of[first.article_id] == groups.group_of[update.article_id]
+    assert groups.group_of[same_outlet.article_id] != groups.group_of[first.article_id]
+    origins = {a.path: groups.origin(a) for a in articles}
+    assert origins["c/first.txt"] == origins["c/update.txt"] == origins["c/budget.txt"]
+    assert origins["c/other.txt"] != origins["c/first.txt"]
+
+
 def test_independent_sources_count_syndication_groups_once() -> None:
     sentence = "Only six nations have so far committed troops to the mission, officials said."
     original = make_article(BODY, path="c/wire.txt", published="2025-03-07")
