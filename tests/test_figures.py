@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from briefing import Settings, build_brief
+from briefing.aggregate import group_syndicated, merge_findings
+from briefing.backend import Related
 from briefing.figures import figures_in
+from briefing.llm.backend import _with_figures
+from briefing.offline.extract import OfflineExtractor
+from tests.factories import make_article
 
 
 def test_what_a_figure_counts() -> None:
@@ -57,3 +62,32 @@ def test_differing_counts_from_two_origins_conflict_and_a_versions_count_is_an_u
     updates = " ".join(sections.get("Differing estimates and later updates", []))
     assert "2,400" in updates and "3,100" in updates
     assert "2,400" not in conflicts and "3,100" not in conflicts
+
+
+def test_the_llm_path_compares_figures_by_code_too() -> None:
+    """The model judges only candidate pairs; counts are compared by code in both modes, and
+    a pair the model already judged is not added twice."""
+    pages = [
+        make_article(
+            "The harbour authority said on Wednesday that 38 vessels were waiting at anchor.",
+            path="c/a.txt",
+            published="2025-03-05",
+            outlet="Harbour Times",
+        ),
+        make_article(
+            "The shipping agents said on Wednesday that 52 vessels were waiting at anchor.",
+            path="c/b.txt",
+            published="2025-03-05",
+            outlet="Coast Radio",
+        ),
+    ]
+    articles = {a.article_id: a for a in pages}
+    groups = group_syndicated(pages)
+    claims = [c for a in pages for c in OfflineExtractor().extract(a).claims]
+    findings = merge_findings(claims, articles, groups)
+    related = _with_figures(Related(findings), articles, groups)
+    assert len(related.conflicts) == 1
+    texts = {f.statement for f in related.conflicts[0]}
+    assert any("38 vessels" in t for t in texts) and any("52 vessels" in t for t in texts)
+    again = _with_figures(Related(findings, conflicts=list(related.conflicts)), articles, groups)
+    assert len(again.conflicts) == 1

@@ -16,6 +16,7 @@ from briefing.assemble import (
 )
 from briefing.backend import Composition, Related
 from briefing.costs import Usage
+from briefing.figures import figure_pairs
 from briefing.llm.calls import StructuredCalls
 from briefing.llm.client import DEFAULT_TIMEOUT_SECONDS, Budget, LLMClient, LLMSettings
 from briefing.llm.compose import compose_sections
@@ -103,7 +104,7 @@ class LLMBackend:
         relations = await judge_pairs(self.calls, candidate_pairs(findings))
         before = {f.finding_id: f for f in findings}
         merged = merge_same(findings, [r for r in relations if r.kind == "same"], articles, groups)
-        return _pairs_after_merge(merged, before, relations)
+        return _with_figures(_pairs_after_merge(merged, before, relations), articles, groups)
 
     async def compose(self, related: Related, context: BriefContext) -> Composition:
         composed = await compose_sections(
@@ -126,6 +127,25 @@ class LLMBackend:
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+def _with_figures(
+    related: Related, articles: dict[str, Article], groups: SyndicationGroups
+) -> Related:
+    """Figures compared by code, as offline: one quantity counted differently by two origins
+    on one day is a conflict, a story's later version an update. Only candidate pairs reach
+    the model, and a count is a fact code reads more surely than a model compares."""
+    known = {
+        frozenset((a.finding_id, b.finding_id))
+        for pairs in (related.conflicts, related.estimates, related.updates)
+        for a, b in pairs
+    }
+    for pair in figure_pairs(related.findings, articles, groups):
+        if frozenset((pair.first.finding_id, pair.second.finding_id)) in known:
+            continue
+        target = related.conflicts if pair.kind == "conflict" else related.updates
+        target.append((pair.first, pair.second))
+    return related
 
 
 def _pairs_after_merge(
