@@ -27,7 +27,8 @@ from briefing.figures import figures_in
 from briefing.grounding import verify_evidence
 from briefing.lexicon import active
 from briefing.offline.extract import content_words
-from briefing.relations import stance, subject_parties
+from briefing.offline.relate import contradictions, relate_offline
+from briefing.relations import candidate_pairs, parties_of
 from briefing.schemas import (
     Brief,
     BriefCitation,
@@ -35,7 +36,9 @@ from briefing.schemas import (
     BriefSection,
     BriefSource,
     CitationRow,
+    Claim,
     Evidence,
+    Finding,
 )
 
 # Each kind of change names at most this many stories; the brief's notes say how many more.
@@ -52,6 +55,10 @@ MIN_ARTICLES_FOR_COMMON = 10
 # of the corpus's articles.
 MIN_SHARED_NAMES = 2
 MIN_SHARED_WORDS = 6
+# Two articles' whole texts tell one story when they share this many name words. Across
+# the development stories and the seeds, texts of different stories share at most 2
+# ("Council", "National"); most texts of one story share 3 or more.
+MIN_SHARED_TEXT_NAMES = 3
 # Capitalised words that name no one: "Monday", "March", a sentence's "The".
 _CALENDAR_WORDS = frozenset(
     w.lower() for w in (*calendar.day_name, *calendar.month_name, "The", "A", "An") if w
@@ -61,7 +68,11 @@ LABEL_TERMS = 3
 
 
 def add_what_changed(
-    brief: Brief, previous_week: str, previous: Brief, raw_texts: Mapping[str, str]
+    brief: Brief,
+    previous_week: str,
+    previous: Brief,
+    raw_texts: Mapping[str, str],
+    article_texts: Mapping[str, str] | None = None,
 ) -> Brief:
     """A section "What changed since YYYY-Www" that tells, per story, what is new against
     the previous week's brief: new stories, developing stories (their new reports and
@@ -72,6 +83,8 @@ def add_what_changed(
 
     `raw_texts` holds the raw text of each article loaded in this run, by its path: the
     previous brief's quotes are checked against it first (see `reverified`).
+    `article_texts` (cleaned text by article id), when given, tie articles whose cited
+    sentences alone share too little into one story (see `_stories`).
     """
     previous, failed = reverified(previous, raw_texts)
     earlier_ids = {s.article_id for s in previous.sources if s.in_period}
@@ -84,9 +97,8 @@ def add_what_changed(
         return _cite(row, _source_number(row.article_id, previous, sources, number_of))
 
     current_ids = {r.claim_id for r in now_rows}
-    seen_pairs: set[tuple[str, str]] = set()
     new, developing, contradicted, quiet = [], [], [], []
-    for story in _stories([*now_rows, *then_rows]):
+    for story in _stories([*now_rows, *then_rows], article_texts or {}):
         now = [r for r in story.rows if r.claim_id in current_ids]
         then = [r for r in story.rows if r.claim_id not in current_ids]
         if now and not then:
@@ -95,14 +107,8 @@ def add_what_changed(
             developing.append(_story_item("Developing", story.label, now, then, cite))
         elif then:
             quiet.append((story.label, then))
-    for row in now_rows:
-        for earlier in then_rows:
-            opposed = stance(row.statement) * stance(earlier.statement) == -1
-            pair = (row.finding_id, earlier.finding_id)
-            shared = subject_parties(row.statement) & subject_parties(earlier.statement)
-            if opposed and shared and pair not in seen_pairs:
-                seen_pairs.add(pair)
-                contradicted.append(_contradiction(row, earlier, cite))
+    for row, earlier in _contradicting(now_rows, then_rows):
+        contradicted.append(_contradiction(row, earlier, cite))
     groups = [("new", new), ("developing", developing), ("contradicted", contradicted)]
     items = [i for _, group in groups for i in group[:MAX_STORIES_PER_KIND]]
     if quiet:
@@ -157,10 +163,11 @@ def _unique(rows: Iterable[CitationRow]) -> list[CitationRow]:
     return list(seen.values())
 
 
-def _stories(rows: list[CitationRow]) -> list[_Story]:
+def _stories(rows: list[CitationRow], texts: Mapping[str, str]) -> list[_Story]:
     """The claims of both weeks grouped into stories. An article tells one story; two
-    articles whose claims share MIN_SHARED_WORDS words that are not the whole situation's
-    (or quote one finding) tell the same one."""
+    articles whose claims share MIN_SHARED_NAMES name words or MIN_SHARED_WORDS words that
+    are not the whole situation's, whose whole texts share MIN_SHARED_TEXT_NAMES name words,
+    or that quote one finding, tell the same one."""
     lexicon = active()
     articles = sorted({r.article_id for r in rows})
     words = {a: set[str]() for a in articles}
@@ -168,12 +175,8 @@ def _stories(rows: list[CitationRow]) -> list[_Story]:
         words[row.article_id] |= content_words(row.statement, lexicon)
     names = {a: set[str]() for a in articles}
     for row in rows:
-        names[row.article_id] |= {
-            w
-            for n in proper_names(row.statement)
-            for w in re.findall(r"[A-Z][\w'’-]+", _name(n))
-            if w.lower() not in _CALENDAR_WORDS
-        }
+        names[row.article_id] |= _name_words(row.statement)
+    text_names = {a: _name_words(texts[a]) if a in texts else set[str]() for a in articles}
     counts = Counter(w for ws in words.values() for w in ws)
     # A word in most articles of a big corpus is everyone's ("said", "officials").
     common = {
@@ -192,13 +195,28 @@ def _stories(rows: list[CitationRow]) -> list[_Story]:
         for second in articles[i + 1 :]:
             shared_names = len(names[first] & names[second])
             shared_words = len(distinct[first] & distinct[second])
-            if shared_names >= MIN_SHARED_NAMES or shared_words >= MIN_SHARED_WORDS:
+            shared_in_text = len(text_names[first] & text_names[second])
+            if (
+                shared_names >= MIN_SHARED_NAMES
+                or shared_words >= MIN_SHARED_WORDS
+                or shared_in_text >= MIN_SHARED_TEXT_NAMES
+            ):
                 sets.union(i, number[second])
     members: dict[int, list[CitationRow]] = {}
     for row in rows:
         members.setdefault(sets.find(number[row.article_id]), []).append(row)
     stories = [_Story(sorted(story, key=_when), _label(story)) for story in members.values()]
     return sorted(stories, key=lambda s: (-len(s.rows), s.label))
+
+
+def _name_words(text: str) -> set[str]:
+    """The words of the names a text uses ("Port", "Marrowick"), less calendar words."""
+    return {
+        w
+        for n in proper_names(text)
+        for w in re.findall(r"[A-Z][\w'’-]+", _name(n))
+        if w.lower() not in _CALENDAR_WORDS
+    }
 
 
 def _when(row: CitationRow) -> tuple[dt.date, int]:
@@ -212,7 +230,7 @@ def _label(rows: list[CitationRow]) -> str:
     for row in rows:
         names = {*lexicon.known_actors(row.statement)}
         names |= {_name(n) for n in proper_names(row.statement) if not re.search(r"[.!?]\s", n)}
-        names = {n for n in names if not set(n.lower().split()) <= _CALENDAR_WORDS}
+        names = {n for n in names if not set(n.lower().split()) <= _CALENDAR_WORDS | {"and", "of"}}
         per_article.setdefault(row.article_id, set()).update(names)
     counts = Counter(n for names in per_article.values() for n in names)
     ranked = sorted(counts, key=lambda n: (-counts[n], n))
@@ -220,7 +238,17 @@ def _label(rows: list[CitationRow]) -> str:
     for name in ranked:
         if not any(name in other or other in name for other in picked):
             picked.append(name)
-    return ", ".join(picked[:LABEL_TERMS]) or rows[0].statement.split(".")[0][:60]
+    if picked:
+        return ", ".join(picked[:LABEL_TERMS])
+    # A story that names no one: the words most of its articles use ("harbour, shipping").
+    words = Counter(w for r in rows for w in content_words(r.statement, lexicon))
+    spread = Counter(
+        w
+        for a in per_article
+        for w in {w for r in rows if r.article_id == a for w in content_words(r.statement, lexicon)}
+    )
+    ranked_words = sorted(words, key=lambda w: (-spread[w], -words[w], w))
+    return ", ".join(ranked_words[:LABEL_TERMS]) or "an unnamed story"
 
 
 def _name(found: str) -> str:
@@ -267,18 +295,35 @@ def _story_item(
 def _figure_changes(
     then: list[CitationRow], now: list[CitationRow]
 ) -> list[tuple[str, _Counted, _Counted]]:
-    """Counts of one thing given last week and again this week with another value."""
-    earlier = {f.counted: (f, r) for r in then for f in figures_in(r.statement)}
+    """Counts of one thing given before and again this week with another value. The figure
+    compared with is the latest earlier count of the same thing, from the same speaker when
+    there is one (a province's count against its own last count, not the ministry's)."""
+    earlier = [(f, r) for r in then for f in figures_in(r.statement)]
     changes = []
+    used: set[int] = set()
     for row in now:
         for figure in figures_in(row.statement):
-            before = earlier.get(figure.counted)
-            if before is not None and before[0].value != figure.value:
+            matching = [
+                (i, f, r)
+                for i, (f, r) in enumerate(earlier)
+                if i not in used and f.counted & figure.counted
+            ]
+            if not matching:
+                continue
+            index, before, before_row = max(
+                matching,
+                key=lambda m: (
+                    m[2].speaker is not None and m[2].speaker == row.speaker,
+                    m[2].published or dt.date.min,
+                    m[2].start,
+                ),
+            )
+            if before.value != figure.value:
+                used.add(index)
                 what = _counted_words(row.statement, figure.text)
                 changes.append(
-                    (what, _Counted(before[0].text, before[1]), _Counted(figure.text, row))
+                    (what, _Counted(before.text, before_row), _Counted(figure.text, row))
                 )
-                del earlier[figure.counted]
     return changes[:2]
 
 
@@ -380,6 +425,68 @@ def _cite(row: CitationRow, source: int) -> BriefCitation:
     return BriefCitation(
         source=source, claim_id=row.claim_id, quote=row.quote, start=row.start, end=row.end
     )
+
+
+def _findings(rows: list[CitationRow]) -> list[Finding]:
+    """The brief's findings as far as its citation rows tell them: enough for the offline
+    judgement of conflicts (statement, speaker, article, date)."""
+    by_finding: dict[str, list[CitationRow]] = {}
+    for row in rows:
+        by_finding.setdefault(row.finding_id, []).append(row)
+    findings = []
+    for finding_id, members in by_finding.items():
+        claims = {
+            row.claim_id: Claim(
+                claim_id=row.claim_id,
+                article_id=row.article_id,
+                statement=row.statement,
+                speaker=row.speaker,
+                reporting_chain=row.reporting_chain,
+                evidence=[Evidence(quote=row.quote, start=row.start, end=row.end)],
+            )
+            for row in members
+        }
+        first = members[0]
+        dates = [r.published for r in members if r.published]
+        findings.append(
+            Finding(
+                finding_id=finding_id,
+                statement=first.statement,
+                claims=list(claims.values()),
+                claim_type="event",
+                attribution="asserted",
+                speaker=first.speaker,
+                actors=[],
+                event_date=None,
+                published=min(dates) if dates else None,
+                independent_sources=1,
+                salience=0.0,
+            )
+        )
+    return findings
+
+
+def _contradicting(
+    now_rows: list[CitationRow], then_rows: list[CitationRow]
+) -> list[tuple[CitationRow, CitationRow]]:
+    """This week's statements that contradict an earlier week's, judged as the offline brief
+    judges its conflicts (relate_offline and contradictions: one matter, opposite stances or
+    states, not one speaker qualifying itself, not a change over weeks)."""
+    now = _findings(now_rows)
+    then = _findings(then_rows)
+    findings = now + then
+    parties = parties_of(findings)
+    relations = relate_offline(candidate_pairs(findings, limit=None, parties=parties), parties)
+    relations += contradictions(findings, parties.lexicon)
+    now_ids = {f.finding_id for f in now}
+    then_ids = {f.finding_id for f in then}
+    first_row = {r.finding_id: r for r in reversed([*now_rows, *then_rows])}
+    pairs: dict[tuple[str, str], tuple[CitationRow, CitationRow]] = {}
+    for relation in relations:
+        for a, b in ((relation.first, relation.second), (relation.second, relation.first)):
+            if relation.kind == "conflict" and a in now_ids and b in then_ids:
+                pairs.setdefault((a, b), (first_row[a], first_row[b]))
+    return list(pairs.values())
 
 
 def _contradiction(

@@ -162,6 +162,7 @@ async def _write_weeks(
         else []
     )
     raw_texts = {article.path: article.raw_text for article in loaded.articles}
+    article_texts = {article.article_id: article.text for article in loaded.articles}
     store = Store.open(config.store_home(corpus))
     try:
         backend = make_backend(settings, store)
@@ -192,7 +193,7 @@ async def _write_weeks(
                     earlier = without_rejected(earlier, store.rejected_quotes())
                     # The earlier brief is a file anyone could have written: each quote it
                     # carries into this one is checked again against the corpus as loaded now.
-                    brief = add_what_changed(brief, earlier_week, earlier, raw_texts)
+                    brief = add_what_changed(brief, earlier_week, earlier, raw_texts, article_texts)
                 paths = write_brief(brief, out, label, formats)
                 log(f"{label}: wrote {', '.join(str(p) for p in paths)}")
                 outcomes.append(WeekOutcome(label, paths))
