@@ -8,6 +8,7 @@ with the number of real near-duplicates, not with the square of the corpus.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from briefing.grounding import negations_in, normalise, numbers_in
+from briefing.grounding import negations_in, normalised_text, numbers_in
 from briefing.ids import finding_id
 from briefing.lexicon import active, canonical_outlet
 from briefing.relations import Relation, stance
@@ -30,10 +31,14 @@ LEAD_WORDS = 40
 LEAD_MIN_SHINGLES = 20
 # Two claims state the same thing at or above this rapidfuzz ratio (order-sensitive).
 SAME_CLAIM_MIN_SCORE = 88.0
+# Each article is indexed under this many of its rarest shared shingles.
+RAREST_SHINGLES = 8
 # A word shared by more claims than this says nothing about whether two claims match.
 MAX_BLOCK_SIZE = 400
 # Each claim is indexed under this many of its rarest content words.
 RAREST_WORDS = 3
+# ... and, for near-copies, under each two of this many.
+NEAR_COPY_WORDS = 4
 
 _STOPWORDS = frozenset(
     """the a an and or of to in on for with by from at as that this these those is are was
@@ -88,10 +93,11 @@ def origin_of(claim: Claim, article: Article, groups: SyndicationGroups) -> str:
     ("(Reuters)") and one outlet's reports, too.
     """
     publisher = canonical_outlet(article.outlet or "")
+    lexicon = active() if claim.reporting_chain else None
     cited = [
         canonical_outlet(link)
         for link in claim.reporting_chain
-        if active().is_outlet(link) and canonical_outlet(link) != publisher
+        if lexicon and lexicon.is_outlet(link) and canonical_outlet(link) != publisher
     ]
     if cited:
         return f"outlet:{cited[-1]}"
@@ -105,13 +111,14 @@ def independent_origins(
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", normalise(text).text.lower())
+    # Normalising folds quotes, dashes and spaces, none of which is a word character.
+    return re.findall(r"\w+", text.lower())
 
 
 def _shingles(words: list[str]) -> set[int]:
-    return {
-        hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
-    } or {hash(tuple(words))}
+    # Each run of SHINGLE_WORDS words in a row (zip stops at the shortest tail).
+    runs = zip(*(words[offset:] for offset in range(SHINGLE_WORDS)), strict=False)
+    return {hash(run) for run in runs} or {hash(tuple(words))}
 
 
 def _lead(article: Article) -> list[str]:
@@ -125,17 +132,25 @@ def _lead(article: Article) -> list[str]:
 
 def group_syndicated(articles: list[Article]) -> SyndicationGroups:
     """Copies of one text (most of the shorter one's shingles in the other) and versions of
-    one story (most of the lead's shingles shared) become one group."""
+    one story (most of the lead's shingles shared) become one group.
+
+    Each article is indexed under its RAREST_SHINGLES rarest shingles that another article
+    also has (from a sample of its text's shingles, and from its lead): a copy shares its
+    rarest shingles with its original, while shingles everyone uses ("the minister said on")
+    would make every article a candidate for every other.
+    """
     shingles = [_shingles(_words(article.text)) for article in articles]
     leads = [_shingles(_lead(article)) for article in articles]
+    # A sample of the shingles is enough to find candidates; containment is then exact.
+    keys = [
+        {h for h in text if h % 4 == 0} | lead for text, lead in zip(shingles, leads, strict=True)
+    ]
+    frequency = Counter(h for article_keys in keys for h in article_keys)
     index: dict[int, list[int]] = defaultdict(list)
-    for position, article_shingles in enumerate(shingles):
-        # A sample of the shingles is enough to find candidates; containment is then exact.
-        for shingle in article_shingles:
-            if shingle % 4 == 0:
-                index[shingle].append(position)
-        for shingle in leads[position]:
-            index[shingle].append(position)
+    for position, article_keys in enumerate(keys):
+        shared = sorted((frequency[h], h) for h in article_keys if frequency[h] > 1)
+        for _, key in shared[:RAREST_SHINGLES]:
+            index[key].append(position)
     sets = UnionFind(len(articles))
     checked: set[tuple[int, int]] = set()
     for members in index.values():
@@ -143,7 +158,7 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if (a, b) in checked or a == b:
+                if (a, b) in checked:
                     continue
                 checked.add((a, b))
                 if _containment(shingles[a], shingles[b]) >= SYNDICATION_MIN_CONTAINMENT or (
@@ -231,7 +246,9 @@ def same_claim(a: str, b: str) -> bool:
     words_a, words_b = set(_words(a)) - _STOPWORDS, set(_words(b)) - _STOPWORDS
     if len(words_a ^ words_b) > max(2, len(words_a | words_b) // 8):
         return False
-    return fuzz.ratio(normalise(a).text.lower(), normalise(b).text.lower()) >= SAME_CLAIM_MIN_SCORE
+    return (
+        fuzz.ratio(normalised_text(a).lower(), normalised_text(b).lower()) >= SAME_CLAIM_MIN_SCORE
+    )
 
 
 # Two outlets' accounts of one development: their dates this close, and this share of the
@@ -283,33 +300,49 @@ def merge_findings(
     compared grow with the number of real near-duplicates, not with the corpus squared.
     A fast order-sensitive ratio screens each pair before the full `same_claim` test.
     """
-    texts = [normalise(c.statement).text.lower() for c in claims]
+    texts = [normalised_text(c.statement).lower() for c in claims]
     words = [
         {w for w in re.findall(r"\w+", t) if w not in _STOPWORDS and len(w) > 2} for t in texts
     ]
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
-    blocks: dict[str, list[int]] = defaultdict(list)
+    # Rarest first, ties by spelling: one integer per word, so each claim sorts at C speed.
+    rank = {w: i for i, w in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
+    blocks: dict[tuple[str, int], list[int]] = defaultdict(list)
     for position, claim_words in enumerate(words):
-        ranked = sorted(claim_words, key=lambda w: (frequency[w], w))
-        # Its rarest words find a near-copy; its rarest words that another claim also uses
-        # find another outlet's account in other words (see same_event).
+        ranked = sorted(claim_words, key=rank.__getitem__)
+        # A near-copy, whatever its date, has two of the same rarest words: a near-copy
+        # differs in a word or two at most (see same_claim), and two rare words together
+        # are rarer than either, so these blocks hold little but near-copies.
+        rarest = ranked[:NEAR_COPY_WORDS]
+        for pair in itertools.combinations(rarest, 2) if len(rarest) > 1 else [rarest]:
+            blocks[(" ".join(pair), NO_DAY)].append(position)
+        # Its rarest words that another claim also uses find another outlet's account in
+        # other words (see same_event), which is dated within SAME_EVENT_DAYS of it: such
+        # claims share a bucket of days, so a word used all year makes no big block.
+        day = _day_number(claims[position], articles)
+        if day is None:
+            continue
         shared = [w for w in ranked if frequency[w] > 1][:RAREST_WORDS]
-        for word in {*ranked[:RAREST_WORDS], *shared}:
-            blocks[word].append(position)
+        for bucket in {day // DAY_BUCKET, (day + SAME_EVENT_DAYS) // DAY_BUCKET}:
+            for word in shared:
+                blocks[(word, bucket)].append(position)
     sets = UnionFind(len(claims))
     compared: set[tuple[int, int]] = set()
-    for members in blocks.values():
+    for (_, bucket), members in blocks.items():
         if len(members) > MAX_BLOCK_SIZE:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
                 if (a, b) in compared or sets.find(a) == sets.find(b):
                     continue
+                if bucket == NO_DAY:
+                    if fuzz.ratio(
+                        texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE
+                    ) and same_claim(claims[a].statement, claims[b].statement):
+                        sets.union(a, b)
+                    continue
                 compared.add((a, b))
-                near_copy = fuzz.ratio(
-                    texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE
-                ) and same_claim(claims[a].statement, claims[b].statement)
-                if near_copy or same_event(claims[a], claims[b], words[a], words[b], articles):
+                if same_event(claims[a], claims[b], words[a], words[b], articles):
                     sets.union(a, b)
     clusters: dict[int, list[Claim]] = defaultdict(list)
     for position, claim in enumerate(claims):
@@ -317,6 +350,18 @@ def merge_findings(
     findings = [_finding(members, articles, groups) for members in clusters.values()]
     findings.sort(key=timeline_key)
     return findings
+
+
+# Claims dated within SAME_EVENT_DAYS of each other always share one of the two buckets of
+# DAY_BUCKET = SAME_EVENT_DAYS + 1 days each claim is put in; NO_DAY is the bucket of
+# near-copies, compared whatever their dates.
+DAY_BUCKET = SAME_EVENT_DAYS + 1
+NO_DAY = -1
+
+
+def _day_number(claim: Claim, articles: dict[str, Article]) -> int | None:
+    when = claim.event_date or articles[claim.article_id].published
+    return when.toordinal() if when else None
 
 
 def timeline_key(finding: Finding) -> tuple[int, dt.date, dt.date, float, str]:

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -332,6 +332,7 @@ def _word_regex(words: Sequence[str], ignore_case: bool = True) -> re.Pattern[st
     return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.I if ignore_case else 0)
 
 
+@lru_cache(maxsize=8192)  # called per claim when counting origins
 def canonical_outlet(name: str) -> str:
     """ "The Times", "Times" and '"Times,"' are one outlet; so are "NBC News" and "NBC"."""
     name = re.sub(r"[\"“”'‘’,.]", "", name).strip()
