@@ -232,3 +232,25 @@ def test_each_side_of_a_conflict_shows_who_reported_it_and_when(
     conflicts = next(s for s in brief.sections if s.heading == "Conflicting reports")
     dated = [i for i in conflicts.items if i.date_label.startswith("reported 2025-05-28")]
     assert dated and all("(MENAFN, 2025-05-28)" in i.text for i in dated)
+
+
+def test_what_adds_or_reports_is_no_denial() -> None:
+    """ "not only targeted" adds to what was targeted; "has not confirmed" and "confirmed"
+    are about reporting two different things, not one matter stated and denied."""
+    from briefing.lexicon import active
+    from briefing.offline.relate import contradictions
+
+    pairs = [
+        (
+            "The shelling targeted the bridge over the river and the depot, the army said.",
+            "The shelling not only targeted the bridge over the river but homes, the mayor said.",
+        ),
+        (
+            "The defence ministry confirmed that two drones were shot down over the river.",
+            "The interior ministry has not confirmed that three boats sank on the river.",
+        ),
+    ]
+    for first, second in pairs:
+        a = _finding(first, "a1", "2025-05-07", "army")
+        b = _finding(second, "b2", "2025-05-07", "mayor")
+        assert contradictions([a, b], active()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from briefing.attribution import REPORTING_VERBS
 from briefing.lexicon import Lexicon, active
 from briefing.relations import (
     Parties,
@@ -87,8 +88,16 @@ def _may_contradict(first: Finding, second: Finding, lexicon: Lexicon | None = N
     return not articles and (gap is None or gap > 1)
 
 
-_NEGATED = r"(?:\b(?:never|not|no longer)|n[’']t)\s+(?:been\s+|be\s+|\w+ly\s+)?"
+# "not only ... but" adds rather than denies.
+_NEGATED = r"(?:\b(?:never|not(?!\s+only\b)|no longer)|n[’']t)\s+(?:been\s+|be\s+|\w+ly\s+)?"
 _PARTICIPLE = re.compile(r"\b[a-z]{4,}ed\b")
+
+
+# "India has not confirmed X" and "the army confirmed Y" deny and state the reporting, not
+# one matter: what is reported differs.
+_REPORTING_PARTICIPLES = frozenset(
+    verb for verb in REPORTING_VERBS.split("|") if verb.endswith("ed") and verb.isalpha()
+)
 
 
 def contradictions(findings: list[Finding], lexicon: Lexicon) -> list[Relation]:
@@ -113,7 +122,7 @@ def contradictions(findings: list[Finding], lexicon: Lexicon) -> list[Relation]:
         pair_on(_matching(findings, first_side), _matching(findings, second_side))
     said: dict[str, list[str]] = defaultdict(list)
     for finding in findings:
-        for verb in set(_PARTICIPLE.findall(finding.statement.lower())):
+        for verb in set(_PARTICIPLE.findall(finding.statement.lower())) - _REPORTING_PARTICIPLES:
             said[verb].append(finding.finding_id)
     for verb, holders in said.items():
         if len(holders) > MAX_NEGATION_BLOCK:
