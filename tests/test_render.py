@@ -35,7 +35,7 @@ def test_hostile_article_text_is_escaped(seeds_copy: Path, tmp_path: Path) -> No
 
 
 def test_corroboration_names_outlets_and_independent_origins() -> None:
-    from briefing.render import _corroboration
+    from briefing.render import corroboration
     from briefing.schemas import BriefCitation, BriefItem
 
     def item(sources: list[int], origins: int, findings: int = 1) -> BriefItem:
@@ -53,7 +53,7 @@ def test_corroboration_names_outlets_and_independent_origins() -> None:
             ],
         )
 
-    assert _corroboration(item([1, 2, 3], 2)) == " (3 outlets, 2 independent origins)"
-    assert _corroboration(item([1, 2], 1)) == " (2 outlets, 1 independent origin)"
-    assert _corroboration(item([1], 1)) == ""
-    assert _corroboration(item([1, 2], 1, findings=2)) == ""  # two sides of a conflict
+    assert corroboration(item([1, 2, 3], 2)) == " (3 outlets, 2 independent origins)"
+    assert corroboration(item([1, 2], 1)) == " (2 outlets, 1 independent origin)"
+    assert corroboration(item([1], 1)) == ""
+    assert corroboration(item([1, 2], 1, findings=2)) == ""  # two sides of a conflict
