@@ -22,6 +22,9 @@ from briefing.quotes import key_order, keyed
 from briefing.render.markdown import HOW_TO_READ, OFFLINE_NOTICE, corroboration, supported
 from briefing.schemas import Brief, BriefCitation, BriefItem, QuoteRow
 
+# At most this many markers stay together on a line: four fit beside a word at 320 px.
+MARKERS_PER_RUN = 4
+
 
 @dataclass
 class _Marker:
@@ -35,6 +38,18 @@ class _Item:
     item: BriefItem
     markers: list[_Marker]
     corroboration: str
+
+    @property
+    def chunks(self) -> list[list[_Marker]]:
+        """Markers in unbreakable runs: the first joined to the sentence's last word; a long
+        list breaks between runs of two to four, so that none is ever alone on a line and
+        none is wider than a phone."""
+        markers, runs = self.markers, []
+        while len(markers) > MARKERS_PER_RUN:
+            take = MARKERS_PER_RUN - 1 if len(markers) == MARKERS_PER_RUN + 1 else MARKERS_PER_RUN
+            runs.append(markers[:take])
+            markers = markers[take:]
+        return [*runs, markers]
 
 
 @dataclass
@@ -94,9 +109,10 @@ td.ids{white-space:nowrap}
 <p><bdi>{{ brief.overview }}</bdi></p>
 {% for note in brief.notes %}<p class="note">Note: <bdi>{{ note }}</bdi></p>{% endfor %}
 {% for section in sections %}<h2>{{ section.heading }}</h2><ul class="items">
-{% for entry in section.items %}{% set item = entry.item %}<li>{% if item.actor %}<span class="actor"><bdi>{{ item.actor }}</bdi></span>: {% endif %}<span class="date">{{ item.date_label }}</span> <bdi>{{ item.text }}</bdi>&nbsp;<span class="cites">
-{%- for m in entry.markers %}{% set c = m.citation %}{% set s = sources.get(c.source) %}<a class="cite" id="m{{ m.number }}" href="#{{ anchor(c.key) }}" aria-describedby="pop{{ m.number }}" data-key="{{ c.key }}">[{{ c.key }}]</a><span class="pop" id="pop{{ m.number }}"><span class="q"><bdi>{{ c.quote }}</bdi></span><span class="about">[{{ c.key }}] <bdi>{{ s.title or s.path if s else "" }}</bdi>{% if s and s.outlet %}, <bdi>{{ s.outlet }}</bdi>{% endif %}, {{ (s.published if s else None) or "undated" }}</span><span class="about">claim {% for id in (m.row.claim_ids if m.row else [c.claim_id]) %}<code>{{ id }}</code>{{ ", " if not loop.last }}{% endfor %}{% if m.row %} · supports {{ m.row.finding_ids|length }} finding{{ "" if m.row.finding_ids|length == 1 else "s" }}{% endif %} · <a href="#{{ anchor(c.key) }}">row [{{ c.key }}]</a></span></span>
-{%- endfor %}</span>{{ entry.corroboration }}</li>
+{% for entry in section.items %}{% set item = entry.item %}<li>{% if item.actor %}<span class="actor"><bdi>{{ item.actor }}</bdi></span>: {% endif %}<span class="date">{{ item.date_label }}</span> <bdi>{{ item.text }}</bdi>&nbsp;
+{%- for run in entry.chunks %}<span class="cites">
+{%- for m in run %}{% set c = m.citation %}{% set s = sources.get(c.source) %}<a class="cite" id="m{{ m.number }}" href="#{{ anchor(c.key) }}" aria-describedby="pop{{ m.number }}" data-key="{{ c.key }}">[{{ c.key }}]</a><span class="pop" id="pop{{ m.number }}"><span class="q"><bdi>{{ c.quote }}</bdi></span><span class="about">[{{ c.key }}] <bdi>{{ s.title or s.path if s else "" }}</bdi>{% if s and s.outlet %}, <bdi>{{ s.outlet }}</bdi>{% endif %}, {{ (s.published if s else None) or "undated" }}</span><span class="about">claim {% for id in (m.row.claim_ids if m.row else [c.claim_id]) %}<code>{{ id }}</code>{{ ", " if not loop.last }}{% endfor %}{% if m.row %} · supports {{ m.row.finding_ids|length }} finding{{ "" if m.row.finding_ids|length == 1 else "s" }}{% endif %} · <a href="#{{ anchor(c.key) }}">row [{{ c.key }}]</a></span></span>
+{%- endfor %}</span>{% endfor %}{{ entry.corroboration }}</li>
 {% endfor %}</ul>{% endfor %}
 <h2>Sources</h2><ol>
 {% for s in brief.sources %}<li id="source-{{ s.id }}" value="{{ s.id }}">{% if s.title %}<bdi>{{ s.title }}</bdi>{% else %}<code><bdi>{{ s.path }}</bdi></code> (untitled){% endif %}{% if s.outlet %}, <bdi>{{ s.outlet }}</bdi>{% endif %}, {{ s.published or "undated" }}{% if s.published %} ({{ s.date_source }}){% endif %}{% if s.title %} <code><bdi>{{ s.path }}</bdi></code>{% endif %}{% if not s.cited %} (not cited){% endif %}{% if not s.in_period %} (an earlier week){% endif %}</li>
