@@ -119,3 +119,17 @@ def test_llm_markdown_leads_from_every_paraphrase_to_its_quotes(
     # A quote that backs two findings is one row that lists both.
     assert figures["multi_finding_rows"] >= 1
     assert figures["rows"] < figures["citation_rows"]
+
+
+def test_the_readme_shows_the_markdown_form_the_tool_writes() -> None:
+    from briefing.render.markdown import QUOTE_TABLE_HEADERS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```\n", 2)[1]  # the first block: a brief's Markdown
+    example = example.replace("\n  ", " ")  # its items are folded to fit the page
+    items, rows = parse_markdown(example.replace("## Citations", "## Sources\n\n## Citations"))
+    assert all(keys for keys in items) and rows
+    header = next(line for line in example.splitlines() if line.startswith("| key"))
+    assert [c.strip() for c in header.strip("|").split("|")] == QUOTE_TABLE_HEADERS
+    cited = {key for keys in items for key in keys}
+    assert {row["key"].strip("[]") for row in rows} <= cited
