@@ -244,3 +244,32 @@ def test_the_llm_brief_holds_on_a_phone_too(
     assert max(len(i["citations"]) for s in brief["sections"] for i in s["items"]) > 4
     widest = check_page_at_every_width(result.paths[0], brief, tmp_path / "profile", "brief-llm")
     assert widest["390"] == 390
+
+
+PRINTED = """(() => {
+  const marker = document.getElementById("m1");
+  marker.click();  // even an open popover is not printed over the text
+  const shown = (el) => getComputedStyle(el).display !== "none";
+  return {
+    popover: shown(marker.nextElementSibling),
+    filter: shown(document.getElementById("filter")),
+    header: shown(document.querySelector("#citations thead")),
+    scrollWidth: document.documentElement.scrollWidth,
+    width: document.documentElement.clientWidth,
+  };
+})()"""
+
+
+def test_the_page_prints_as_the_markdown_reads(html_brief: Path, tmp_path: Path) -> None:
+    from tests.browser import Browser
+
+    browser = Browser(tmp_path / "profile")
+    try:
+        page = browser.open(html_brief.resolve().as_uri(), 794)  # A4 at 96 dpi
+        page.send("Emulation.setEmulatedMedia", {"media": "print"})
+        printed = page.evaluate(PRINTED)
+    finally:
+        browser.close()
+    assert printed["popover"] is False and printed["filter"] is False
+    assert printed["header"] is True  # the citation table stays a table on paper
+    assert printed["scrollWidth"] <= printed["width"]
