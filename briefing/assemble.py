@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from briefing.aggregate import SyndicationGroups
 from briefing.grounding import verify_evidence
+from briefing.quotes import keyed
 from briefing.schemas import (
     Article,
     Brief,
@@ -151,6 +152,7 @@ def assemble_brief(
     by_id = {a.article_id: a for a in ordered}
     brief_sections = []
     rows: list[CitationRow] = []
+    listed: set[tuple[str, str, int, int]] = set()
     cited: set[str] = set()
     for section in sections:
         items = []
@@ -176,6 +178,10 @@ def assemble_brief(
                             end=evidence.end,
                         )
                     )
+                    row_id = (finding.finding_id, claim.claim_id, evidence.start, evidence.end)
+                    if row_id in listed:
+                        continue  # cited again (another section, another sentence): one row
+                    listed.add(row_id)
                     rows.append(
                         CitationRow(
                             finding_id=finding.finding_id,
@@ -230,7 +236,7 @@ def assemble_brief(
         + len(overview.split())
         + sum(len(item.text.split()) for s in brief_sections for item in s.items)
     )
-    return Brief(
+    brief = Brief(
         title=title,
         as_of=as_of,
         period=context.period,
@@ -243,3 +249,4 @@ def assemble_brief(
         corpus=context.corpus,
         word_count=words,
     )
+    return keyed(brief)

@@ -20,7 +20,13 @@ from pathlib import Path
 
 from briefing import config, lexicon
 from briefing.aggregate import SyndicationGroups, group_syndicated, merge_findings
-from briefing.assemble import DISCREPANCIES, BriefContext, PlannedSection, assemble_brief
+from briefing.assemble import (
+    DISCREPANCIES,
+    BriefContext,
+    PlannedSection,
+    assemble_brief,
+    counted,
+)
 from briefing.backend import Backend, make_backend
 from briefing.corpus import Corpus, FileProblem, load_corpus
 from briefing.costs import Usage
@@ -283,8 +289,30 @@ async def abuild_brief(
                 await chosen.aclose()
     finally:
         store.close()
+    _refuse_a_period_without_dated_articles(brief, loaded, period)
     excluded += len(articles) - len(brief.sources)
     return BuildResult(brief, stats, loaded.skipped, loaded.warnings, excluded)
+
+
+def _refuse_a_period_without_dated_articles(brief: Brief, loaded: Corpus, period: Period) -> None:
+    """A brief "as of" a period must hold an article dated in it: undated articles alone
+    (included by default) would make a brief of 2030 from reports of 2025. A corpus with no
+    dated article at all still gets its brief; the brief notes that none is dated."""
+    dated = sorted(a.published for a in loaded.articles if a.published)
+    if not dated or any(s.published for s in brief.sources):
+        return
+    undated = len(brief.sources)
+    days = (
+        f"on {period.since}"
+        if period.since == period.until
+        else f"from {period.since} to {period.until}"
+    )
+    raise ConfigurationError(
+        f"no article in {loaded.root} is dated {days}"
+        f" (its dated articles run {dated[0]} to {dated[-1]});"
+        f" {counted(undated, 'undated article')} alone make no brief of a period:"
+        " choose --since/--until within those dates"
+    )
 
 
 def build_brief(
@@ -470,16 +498,21 @@ def _notes(articles: list[Article], loaded: Corpus, stats: RunStats) -> list[str
     notes = []
     undated = [a.path for a in articles if a.published is None]
     if undated:
+        carry = "carries" if len(undated) == 1 else "carry"
         notes.append(
-            f"{len(undated)} source(s) carry no publication date and are placed by their"
-            f" content only: {', '.join(undated)}"
+            f"{counted(len(undated), 'source')} {carry} no publication date and"
+            f" {'is' if len(undated) == 1 else 'are'} placed by content only: {', '.join(undated)}"
         )
     if loaded.skipped:
         notes.append(
-            f"{len(loaded.skipped)} file(s) in the corpus could not be read and were skipped"
+            f"{counted(len(loaded.skipped), 'file')} in the corpus could not be read and"
+            f" {'was' if len(loaded.skipped) == 1 else 'were'} skipped"
         )
     if stats.dropped_claims:
-        notes.append(f"{stats.dropped_claims} claim(s) failed grounding and were left out")
+        notes.append(
+            f"{counted(stats.dropped_claims, 'claim')} failed grounding and"
+            f" {'was' if stats.dropped_claims == 1 else 'were'} left out"
+        )
     return notes
 
 

@@ -18,6 +18,7 @@ from briefing import config
 from briefing.corpus import load_corpus
 from briefing.errors import BriefFileError, ConfigurationError, CorpusError
 from briefing.grounding import verify_evidence
+from briefing.quotes import keyed
 from briefing.schemas import Brief, CitationRow, Evidence
 from briefing.store import DB_FILENAME, Review, Store
 
@@ -30,11 +31,12 @@ def load_brief(path: Path) -> Brief:
     except UnicodeDecodeError:
         raise BriefFileError(f"{path} is not a UTF-8 JSON file") from None
     try:
-        return Brief.model_validate_json(text)
+        brief = Brief.model_validate_json(text)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
         raise BriefFileError(f"{path} is not a brief JSON file: {where}: {first['msg']}") from None
+    return keyed(brief)  # a brief written before quotes had keys gets them as its renderers would
 
 
 def recheck_citations(brief: Brief, corpus: Path | None = None) -> tuple[list[CitationRow], bool]:

@@ -165,6 +165,10 @@ class BriefCitation(Record):
     quote: str
     start: int
     end: int
+    key: str | None = Field(
+        default=None,
+        description='the marker "S.Q": source S, its Q-th quoted passage; the row of `quotes`',
+    )
 
 
 class BriefItem(Record):
@@ -200,6 +204,32 @@ class CitationRow(Record):
     reporting_chain: list[str] = Field(
         default_factory=list, description="the outlet, then each source it cites"
     )
+    key: str | None = Field(default=None, description="the quote's marker, as in BriefCitation")
+
+
+class ItemRef(Record):
+    """Where a quote is cited: the section's heading and the item's number in it (from 1)."""
+
+    section: str
+    item: int
+
+
+class QuoteRow(Record):
+    """One row of the brief's citation table: one quoted passage and everything it backs."""
+
+    key: str = Field(description='"S.Q", the marker the text shows: source S, its Q-th quote')
+    source: int
+    article_id: str
+    path: str
+    outlet: str | None
+    published: dt.date | None
+    quote: str
+    start: int
+    end: int
+    verified: bool
+    finding_ids: list[str] = Field(description="the findings this quote supports")
+    claim_ids: list[str] = Field(description="the claims it is evidence for (reviewed by id)")
+    cited_in: list[ItemRef] = Field(default_factory=list)
 
 
 class RejectedClaim(Record):
@@ -224,6 +254,10 @@ class Brief(Record):
     sources: list[BriefSource]
     sections: list[BriefSection]
     citations: list[CitationRow]
+    quotes: list[QuoteRow] = Field(
+        default_factory=list,
+        description="the citation table as a reader sees it: one row per quote, by key",
+    )
     corpus: str = Field(description="the corpus folder; source paths are relative to its parent")
     word_count: int = Field(description="words in the title, overview and section items")
     rejected_in_review: list[RejectedClaim] = Field(default_factory=list)

@@ -45,7 +45,9 @@ def test_json_contract_fields(brief_json: dict) -> None:
         for item in section["items"]:
             assert item["citations"], item["text"]
             for citation in item["citations"]:
-                assert set(citation) == {"source", "claim_id", "quote", "start", "end"}
+                # the contract's fields, and the key its marker and table row show ("4.2")
+                assert set(citation) == {"source", "claim_id", "quote", "start", "end", "key"}
+                assert citation["key"].startswith(f"{citation['source']}.")
 
 
 def test_every_quote_is_the_raw_file_at_its_offsets(brief_json: dict, seeds_copy: Path) -> None:
@@ -191,9 +193,9 @@ def test_markdown_shows_items_with_markers_sources_and_table(
     markdown = result.paths[0].read_text(encoding="utf-8")
     assert "offline extractive mode" in markdown
     assert "## Key developments" in markdown and "## Positions by actor" in markdown
-    assert re.search(r"^- \*\*.+\*\* .+ \[\d\]", markdown, re.M)
+    assert re.search(r"^- \*\*.+\*\* .+ \[\d+\.\d+\]", markdown, re.M)  # [source.quote]
     assert "## Sources" in markdown and "## Citations" in markdown
-    assert markdown.count("| yes |") == len(result.brief.citations)
+    assert markdown.count("| yes |") == len(result.brief.quotes)  # one row per quote
 
 
 def test_articles_outside_the_period_are_left_out(seeds_copy: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ next brief, and every claim id that `briefing citations` prints can be reviewed.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,38 @@ def test_an_earlier_brief_loses_the_rejected_quotes_it_cited(
     assert (row.article_id, row.start, row.end) not in spans
     assert len(cleaned.citations) < len(brief.citations)
     assert all(item.citations for section in cleaned.sections for item in section.items)
+
+
+def _reading_order(brief: dict[str, Any]) -> dict[str, list[str]]:
+    """Each section's items (by the claims they cite) and, in positions, its actors' order."""
+    order = {
+        s["heading"]: ["+".join(c["claim_id"] for c in i["citations"]) for i in s["items"]]
+        for s in brief["sections"]
+    }
+    positions = next(s for s in brief["sections"] if s["heading"] == "Positions by actor")
+    order["actors"] = list(dict.fromkeys(i["actor"] for i in positions["items"]))
+    return order
+
+
+def test_rejecting_an_unrelated_claim_moves_nothing_else(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _generate(seeds_copy, tmp_path / "b")
+    undated = next(s for s in first["sections"] if s["heading"] == "Undated reports")
+    rejected = undated["items"][2]["citations"][0]["claim_id"]  # a dated-nowhere report
+    assert main(["review", rejected, "--reject", "--corpus", str(seeds_copy)]) == 0
+    capsys.readouterr()
+    second = _generate(seeds_copy, tmp_path / "b")
+    assert second["title"] == first["title"]
+    before, after = _reading_order(first), _reading_order(second)
+    for heading, items in before.items():
+        kept = [i for i in items if rejected not in i]
+        # what stays keeps its order; what the freed words let in may join
+        assert [i for i in after.get(heading, []) if i in kept] == [
+            i for i in kept if i in after.get(heading, [])
+        ], heading
+    common = [a for a in before["actors"] if a in after["actors"]]
+    assert [a for a in after["actors"] if a in common] == common and len(common) > 5
+    count = re.compile(r"(\d+) findings?")
+    first_count = int(count.findall(first["overview"])[-1])
+    assert int(count.findall(second["overview"])[-1]) == first_count - 1

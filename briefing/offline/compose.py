@@ -39,6 +39,7 @@ def compose_offline(
 ) -> tuple[str, list[PlannedSection]]:
     """A templated overview and sections: a dated timeline, positions by actor, conflicting
     reports, figures updated, undated reports. A finding stands in one section only."""
+    every_finding = findings
     conflicts = conflicts or []
     conflict_items = _conflict_items(conflicts, {a.article_id: a for a in context.articles})
     in_conflicts = {f.finding_id for pair in conflicts for f in pair}
@@ -76,21 +77,52 @@ def compose_offline(
             timeline.append(finding)
         else:
             undated.append(finding)
+    # Actors in the order of how many positions they hold among all findings, not among
+    # those the word budget let in: rejecting an unrelated claim lets another in, and must
+    # not reorder the section.
+    held = Counter(holder for f in every_finding if (holder := _position_holder(f)))
     sections = [
-        PlannedSection(KEY_DEVELOPMENTS, [PlannedItem([f], f.statement) for f in timeline]),
+        PlannedSection(KEY_DEVELOPMENTS, [PlannedItem([f], reading(f)) for f in timeline]),
         PlannedSection(
             POSITIONS,
             [
-                PlannedItem([f], f.statement, actor)
-                for actor in sorted(positions, key=lambda a: (-len(positions[a]), a))
+                PlannedItem([f], reading(f), actor)
+                for actor in sorted(positions, key=lambda a: (-held[a], a))
                 for f in positions[actor]
             ],
         ),
         PlannedSection(CONFLICTS, conflict_items),
         PlannedSection(ESTIMATES_AND_UPDATES, update_items),
-        PlannedSection(UNDATED_REPORTS, [PlannedItem([f], f.statement) for f in undated]),
+        PlannedSection(UNDATED_REPORTS, [PlannedItem([f], reading(f)) for f in undated]),
     ]
-    return overview_line(ordered, context), [s for s in sections if s.items]
+    # The count is of every finding, as the LLM composer's is: it changes by the findings
+    # a rejection removes, not by how many others the freed words let in.
+    return overview_line(every_finding, context), [s for s in sections if s.items]
+
+
+# An opening that places the event in time. The extractor cuts a sentence's opening
+# connective from the claim's statement ("However, ..."); these it cuts too, but an item
+# keeps them: "Previously, Trump mentioned ..." is not news of today.
+_TIME_CUE = re.compile(
+    r"^(?:Previously|Earlier|Later|Recently|Initially|Subsequently|Since then|By then"
+    r"|Earlier (?:this|that|in the) (?:week|month|year)|Last (?:week|month|year)),\s+"
+)
+
+
+def reading(finding: Finding) -> str:
+    """The finding's statement as an item reads it: with the time cue its quote opened
+    with, where the statement is that quote without it."""
+    claim = next((c for c in finding.claims if c.statement == finding.statement), None)
+    if claim is None:
+        return finding.statement
+    quote = " ".join(claim.evidence[0].quote.split())
+    cue = _TIME_CUE.match(quote)
+    if cue is None:
+        return finding.statement
+    rest = quote[cue.end() :]
+    if rest[:1].upper() + rest[1:] != finding.statement:
+        return finding.statement
+    return cue.group(0) + rest
 
 
 def _side(finding: Finding, articles: dict[str, Article]) -> str:
@@ -99,9 +131,9 @@ def _side(finding: Finding, articles: dict[str, Article]) -> str:
     names = sorted({name for a in reports if (name := a.origin or a.outlet)})
     when = finding.event_date or finding.published
     if not names and not when:
-        return finding.statement  # nothing known: the item's "undated" label says so
+        return reading(finding)  # nothing known: the item's "undated" label says so
     credit = ", ".join([*names[:2], str(when) if when else "undated"])
-    return f"{finding.statement} ({credit})"
+    return f"{reading(finding)} ({credit})"
 
 
 def _conflict_items(
