@@ -586,9 +586,28 @@ def _is_place_in_parentheses(credit: str) -> bool:
     return credit.isupper() and " " in credit.strip() and not active().is_outlet(credit)
 
 
+_CAPITALS_PLACE = re.compile(r"\b[A-Z][A-Z'’.-]{2,}\b")
+
+
+def credits_in_parentheses(before: str, credit: str) -> bool:
+    """Whether "(credit)" after `before` credits an outlet, as a dateline does, rather than
+    abbreviating a name ("The Ministry of External Affairs (MEA) said ..."): the credit
+    opens the line, names an outlet or agency of the lexicon, or follows a place written in
+    capitals ("KESSIN (Reuters)") or a date ("March 3 (AFP)")."""
+    opening = before.strip(" -\u2014\u2013(")
+    return (
+        not opening
+        or active().is_outlet(credit)
+        or bool(_CAPITALS_PLACE.search(opening))
+        or bool(re.search(_DAY_NO_YEAR, opening))
+    )
+
+
 def parse_dateline(line: str) -> tuple[dt.date | None, str | None, str | None]:
     """(date, outlet, evidence) from the opening of the first body line."""
     m = _DATELINE_RE.match(line)
+    if m and m["outlet"] and not credits_in_parentheses(line[: m.start("outlet")], m["outlet"]):
+        return None, None, None  # a name and its abbreviation, not a dateline
     outlet = m and (m["outlet"] or m["wire"])
     if m and outlet and _is_place_in_parentheses(outlet):
         outlet = None  # "(NEW YORK) --": where, not who

@@ -177,3 +177,24 @@ def test_a_dateline_is_not_part_of_the_quote(opening: str) -> None:
     )
     claims = OfflineExtractor().extract(make_article(text, published="2025-03-03")).claims
     assert claims and claims[0].evidence[0].quote.startswith("Harbour Line said")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "credit"),
+    [
+        # A name and its abbreviation open a sentence: no dateline, nothing cut, no origin.
+        ("The Ministry of Water Affairs (MWA) on Monday said the dam had held.", None),
+        ("The Regional Health Office (RHO) said on Thursday that aid was arriving.", None),
+        # Datelines: a credit opening the line, an agency, a place in capitals, a date.
+        ("(MENAFN) A proposal to send troops was abandoned, a source said.", "MENAFN"),
+        ("Harrowgate (AFP) - The river rose above the old bridge overnight.", "AFP"),
+        ("TESSEL, March 3 (Valley Post) - Cases rose to 40, officials said.", "Valley Post"),
+    ],
+)
+def test_a_parenthesis_after_a_name_is_no_dateline(sentence: str, credit: str | None) -> None:
+    from briefing.boilerplate import parse_dateline
+    from briefing.offline.extract import dateline_prefix
+
+    prefix = dateline_prefix(sentence)
+    assert (prefix is not None) == (credit is not None)
+    assert parse_dateline(sentence)[1] == credit

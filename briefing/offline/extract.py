@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from briefing import boilerplate as bp
 from briefing.attribution import named_doer, proper_names, speaker_of
 from briefing.dates import event_date
 from briefing.grounding import GroundedQuote, ground_quote, normalise
@@ -92,6 +93,19 @@ _DATELINE_PREFIX = re.compile(
 )
 
 
+def dateline_prefix(text: str) -> re.Match[str] | None:
+    """The dateline opening a sentence, if it is one: "The United Nations (UN) said" opens
+    with a name and its abbreviation, which stay in the statement."""
+    match = _DATELINE_PREFIX.match(text)
+    if (
+        match
+        and match["outlet"]
+        and not bp.credits_in_parentheses(text[: match.start("outlet")], match["outlet"])
+    ):
+        return None
+    return match
+
+
 @lru_cache(maxsize=8)
 def _source_phrases(lexicon: Lexicon) -> re.Pattern[str]:
     """ "an unnamed source", "a French official": the lexicon's demonyms name the side."""
@@ -155,7 +169,7 @@ class OfflineExtractor:
             return None
         if not re.search(r"[.!][\"”’)]*$", text) or text.rstrip('"”’)').endswith("?"):
             return None  # headlines, captions and questions do not state anything
-        prefix = _DATELINE_PREFIX.match(text)
+        prefix = dateline_prefix(text)
         offset = prefix.end() if prefix else 0
         quote = text[offset:]
         grounded = _sentence_evidence(article, sentence.start + offset, sentence.end, quote)
@@ -208,7 +222,8 @@ def _speakers(sentences: list[Sentence], lexicon: Lexicon) -> list[str | None]:
     found: list[str | None] = []
     first_named: dict[str, int] = {}  # each person: the sentence that first names them
     for index, sentence in enumerate(sentences):
-        text = _DATELINE_PREFIX.sub("", sentence.text)
+        prefix = dateline_prefix(sentence.text)
+        text = sentence.text[prefix.end() :] if prefix else sentence.text
         speaker = speaker_of(text, lexicon, people_before, [s for s in found if s], names_before)
         found.append(speaker)
         for person in [*lexicon.known_actors(text), speaker or ""]:
