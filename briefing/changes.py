@@ -318,7 +318,7 @@ def _figure_changes(
                     m[2].start,
                 ),
             )
-            if before.value != figure.value:
+            if _changed(before.value, figure.value):
                 used.add(index)
                 what = _counted_words(row.statement, figure.text)
                 changes.append(
@@ -327,10 +327,33 @@ def _figure_changes(
     return changes[:2]
 
 
+# A count given again within this share of the earlier one is the same count rounded
+# ("10,100" and "about 10,000"), not a change.
+ROUNDING_SHARE = 0.02
+
+
+def _changed(before: float, after: float) -> bool:
+    return abs(after - before) > ROUNDING_SHARE * max(abs(before), abs(after))
+
+
 def _counted_words(statement: str, figure: str) -> str:
-    """What a figure counts, as the statement writes it: "ferries" in "40 ferries were"."""
-    match = re.search(re.escape(figure) + r"\s+([a-z][\w-]*)", statement)
-    return match.group(1) if match else "figure"
+    """What a figure counts, as the statement writes it: "ferries" in "40 ferries were",
+    "missing" in "10,000 are missing" (the first of the next words that is not a function
+    word)."""
+    match = re.search(re.escape(figure) + r"((?:\s+[a-z][\w-]*){1,3})", statement)
+    following = match.group(1).split() if match else []
+    lexicon = active()
+    return next(
+        (
+            w
+            for w in following
+            if content_words(w, lexicon) and w not in _ADVERBS and not w.endswith("ly")
+        ),
+        "figure",
+    )
+
+
+_ADVERBS = frozenset("still now already yet so far more less about around nearly".split())
 
 
 def _period_label(rows: list[CitationRow]) -> str:

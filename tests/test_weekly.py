@@ -380,3 +380,14 @@ def test_a_figure_is_compared_with_the_same_speakers_latest_count() -> None:
     now = [_row("The health department said 389 cases had been recorded.", "2025-04-02", "dept", 4)]
     changes = _figure_changes(then, now)
     assert [(before.text, after.text) for _, before, after in changes] == [("204", "389")]
+
+
+def test_a_rounded_restatement_is_no_change_and_the_counted_word_is_named() -> None:
+    then = [_row("The council said 10,100 people are still missing.", "2025-03-03", "council", 1)]
+    rounded = [
+        _row("About 10,000 are still missing, the council said.", "2025-03-10", "council", 2)
+    ]
+    assert _figure_changes(then, rounded) == []
+    fewer = [_row("About 4,000 are still missing, the council said.", "2025-03-10", "council", 3)]
+    [(what, before, after)] = _figure_changes(then, fewer)
+    assert (what, before.text, after.text) == ("missing", "10,100", "4,000")
