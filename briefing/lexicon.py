@@ -97,6 +97,27 @@ class Entity:
         return tuple(dict.fromkeys(n for n in names if n))
 
 
+def _alternation(spellings: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(spellings, key=len, reverse=True)
+    if not ordered:
+        return re.compile(r"(?!x)x")
+    # "German-language" names no state: a hyphen after a name makes it an adjective.
+    return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+
+
+# Compiled once per lexicon file set, whatever entities a text adds (see with_entities).
+_ENTITY_FREE_PATTERNS = (
+    "_all_outlets",
+    "_outlet_regex",
+    "_canonical_outlets",
+    "positive_regex",
+    "negative_regex",
+    "topic_regex",
+    "opposite_regexes",
+    "title_regex",
+)
+
+
 def _plural(demonym: str) -> str:
     # "Americans", "Israelis"; "French" and "Chinese" have no plural form of their own.
     return demonym + "s" if demonym.endswith(("an", "i", "on")) else ""
@@ -122,6 +143,10 @@ class Lexicon:
     # matter, the other the second ("the order was lifted" / "the order remains in force").
     opposites: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # where it was read from, for messages
+    # The lexicon this one adds a text's own entities to (see with_entities): its compiled
+    # patterns serve this one too, and only the added spellings are compiled again, so that
+    # reading an article does not recompile an alternation of every name in the lexicon.
+    extends: Lexicon | None = field(default=None, repr=False)
 
     # -- entities ---------------------------------------------------------------------
 
@@ -134,13 +159,30 @@ class Lexicon:
         return canonical
 
     @cached_property
-    def _alias_regex(self) -> re.Pattern[str]:
-        """One alternation of every spelling, longest first: "Donald Duck" before "Duck"."""
-        spellings = sorted(self._canonical_of, key=len, reverse=True)
-        if not spellings:
-            return re.compile(r"(?!x)x")
-        # "German-language" names no state: a hyphen after a name makes it an adjective.
-        return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, spellings)) + r")(?![\w-])")
+    def _alias_regexes(self) -> tuple[re.Pattern[str], ...]:
+        """Alternations of every spelling, longest first ("Donald Duck" before "Duck"): the
+        extended lexicon's, then one of the spellings added to it."""
+        if self.extends is None:
+            return (_alternation(self._canonical_of),)
+        inherited = self.extends._canonical_of
+        added = [s for s in self._canonical_of if s not in inherited]
+        return (*self.extends._alias_regexes, _alternation(added))
+
+    def _alias_matches(self, text: str) -> list[re.Match[str]]:
+        """Spellings in the text as one alternation of them all would find them: leftmost
+        first, the longest at one place, none overlapping another."""
+        regexes = self._alias_regexes
+        if len(regexes) == 1:
+            return list(regexes[0].finditer(text))
+        found = sorted(
+            (m for regex in regexes for m in regex.finditer(text)),
+            key=lambda m: (m.start(), -len(m.group(0))),
+        )
+        kept: list[re.Match[str]] = []
+        for match in found:
+            if not kept or match.start() >= kept[-1].end():
+                kept.append(match)
+        return kept
 
     @cached_property
     def _all_outlets(self) -> tuple[str, ...]:
@@ -157,7 +199,7 @@ class Lexicon:
         # "The Washington Post" is an outlet, not the United States: blank outlets out first.
         masked = self._outlet_regex.sub(lambda m: " " * len(m.group(0)), text)
         found: dict[str, None] = {}
-        for match in self._alias_regex.finditer(masked):
+        for match in self._alias_matches(masked):
             name = self._canonical_of[match.group(0)]
             if self._inside_another_name(masked, match, name):
                 continue
@@ -227,7 +269,13 @@ class Lexicon:
         added = {e.name: e for e in found if e.name not in self.entities}
         if not added:
             return self
-        return replace(self, entities={**self.entities, **added})
+        root = self.extends or self
+        extended = replace(self, entities={**self.entities, **added}, extends=root)
+        # Patterns that do not read the entities are the root's, already compiled.
+        for name in _ENTITY_FREE_PATTERNS:
+            if name in root.__dict__:
+                extended.__dict__[name] = root.__dict__[name]
+        return extended
 
     # -- outlets ----------------------------------------------------------------------
 
@@ -276,7 +324,10 @@ class Lexicon:
     def without_names(self, text: str) -> str:
         """The text with entity names and quoted labels blanked: their words are not stance."""
         text = _QUOTED_LABEL.sub(_blank_label, text)
-        return self._alias_regex.sub(lambda m: "X" + " " * (len(m.group(0)) - 1), text)
+        for match in reversed(self._alias_matches(text)):
+            blank = "X" + " " * (len(match.group(0)) - 1)
+            text = text[: match.start()] + blank + text[match.end() :]
+        return text
 
     @cached_property
     def fingerprint(self) -> str:

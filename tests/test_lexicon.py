@@ -287,3 +287,26 @@ def test_the_fingerprint_is_the_same_in_every_process() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(prints) == 1
+
+
+def test_an_extended_lexicon_finds_names_as_one_alternation_would() -> None:
+    """A text's own people are added without recompiling the lexicon's names; the longest
+    spelling at a place still wins, across the two layers."""
+    from briefing.lexicon import Entity, active
+
+    base = active()
+    extended = base.with_entities(
+        [
+            Entity(name="Jane Roe", kind="person", spellings=("Roe",)),
+            Entity(name="France Roe", kind="person"),
+        ]
+    )
+    assert extended.extends is base
+    assert extended._alias_regexes[0] is base._alias_regexes[0]
+    text = "France Roe met Jane Roe in France; Roe then left for Germany."
+    assert extended.known_actors(text) == ["France Roe", "Jane Roe", "France", "Germany"]
+    again = extended.with_entities([Entity(name="John Doe", kind="person")])
+    assert again.extends is base and again.known_actors("John Doe met Roe.") == [
+        "John Doe",
+        "Jane Roe",
+    ]
