@@ -15,7 +15,6 @@ English (negation, stance and hedge words) is lexicon data; the checks are mecha
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -130,11 +129,13 @@ def hedge_markers(text: str, regex: re.Pattern[str]) -> list[re.Match[str]]:
     return found
 
 
-def governed_word(source: str, marker: re.Match[str]) -> str | None:
+def governed_word(source: str, marker: re.Match[str]) -> re.Match[str] | None:
     """The word a hedge governs: the first after it that is not an auxiliary or a
     negation ("could be deployed" -> "deployed"), or None at the end of the text."""
-    for word in _WORD.findall(source[marker.end() : marker.end() + 80])[:GOVERNED_REACH_WORDS]:
-        if word.lower() not in _AUXILIARIES and not active().negation_regex.fullmatch(word):
+    words = _WORD.finditer(source, marker.end(), min(len(source), marker.end() + 80))
+    for _, word in zip(range(GOVERNED_REACH_WORDS), words, strict=False):
+        text = word.group(0)
+        if text.lower() not in _AUXILIARIES and not active().negation_regex.fullmatch(text):
             return word
     return None
 
@@ -142,21 +143,33 @@ def governed_word(source: str, marker: re.Match[str]) -> str | None:
 def dropped_hedge(text: str, source: str, lexicon: Lexicon | None = None) -> tuple[str, str] | None:
     """(kind, the source's words) when the text repeats what a hedge of its source
     governs and keeps no word of that kind: "has reportedly been abandoned" stated as
-    "has been abandoned". A text that leaves the hedged words out drops nothing."""
+    "has been abandoned". A text that leaves the hedged words out drops nothing, nor
+    does one that may repeat them from where the source says them unhedged."""
     lexicon = lexicon or active()
-    stems = {word.lower()[:STEM_CHARS] for word in _WORD.findall(text)}
-    # A word the source also says elsewhere may be repeated from there, unhedged.
-    said = Counter(word.lower()[:STEM_CHARS] for word in _WORD.findall(source))
+    repeated = {_stem(word.group(0)) for word in _WORD.finditer(text)}
     for kind, markers, keepers in lexicon.hedge_regexes:
         if hedge_markers(text, keepers):
             continue
-        for marker in hedge_markers(source, markers):
-            word = governed_word(source, marker)
-            stem = word.lower()[:STEM_CHARS] if word else None
-            if stem is None or (stem in stems and said[stem] == 1):
-                governed = source[marker.start() : marker.end()] + (f" ... {word}" if word else "")
-                return kind, governed
+        hedged = [
+            (marker, governed_word(source, marker)) for marker in hedge_markers(source, markers)
+        ]
+        governed_at = {word.start() for _, word in hedged if word is not None}
+        unhedged = {
+            _stem(word.group(0))
+            for word in _WORD.finditer(source)
+            if word.start() not in governed_at
+        }
+        for marker, word in hedged:
+            if word is None:  # a hedge at the very end governs the whole text
+                return kind, marker.group(0)
+            stem = _stem(word.group(0))
+            if stem in repeated and stem not in unhedged:
+                return kind, f"{marker.group(0)} ... {word.group(0)}"
     return None
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:STEM_CHARS]
 
 
 def unsupported_by(
