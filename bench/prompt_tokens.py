@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from briefing.corpus import load_corpus
-from briefing.llm.extract import CHARS_PER_TOKEN
+from briefing.llm.extract import CHARS_PER_TOKEN, numbered_text
+from briefing.sentences import number_sentences
 from briefing.prompts import EXTRACT_CLAIMS, load_prompt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ def prompt_chars(text: str, title: str | None, outlet: str | None, published: st
         title=title,
         outlet=outlet,
         published=published,
-        text=text.replace("</article>", "</ article>"),
+        text=numbered_text(number_sentences(text)),
         part_number=1,
         part_count=1,
     )

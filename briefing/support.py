@@ -104,7 +104,7 @@ def reversed_stance(
     """(the text's stance, the source's) when the text supports what its source only
     refuses, or refuses what it only supports; else None."""
     lexicon = lexicon or active()
-    # A name the source gives in quotes ("the 'coalition of the willing'") is a name in
+    # A name the source gives in quotes ("the so-called 'ready group'") is a name in
     # the text too, where it may stand without them: its words are not a stance.
     lexicon = lexicon.with_entities(find_labels(source, lexicon))
     said = stances(source, lexicon)
