@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from briefing.corpus import load_corpus
 from briefing.llm.extract import CHARS_PER_TOKEN, numbered_text
-from briefing.sentences import number_sentences
 from briefing.prompts import EXTRACT_CLAIMS, load_prompt
+from briefing.sentences import number_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
