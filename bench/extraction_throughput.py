@@ -32,14 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 TARGET_RATIO = 1.15
 CONCURRENCIES = (8, 32)
 # Sentences the server quotes: every synthetic article holds three of them.
-LEAD_RE = re.compile(r"The council of District \d+ [^.\n]*\.")
+LEAD_RE = re.compile(r"^\[(\d+)\] (The council of District \d+ [^.\n]*\.)", re.M)
 
 
 # --- the server (runs in a child process) ----------------------------------------------
 
 
-def claim_for(sentence: str) -> dict[str, Any]:
+def claim_for(number: str, sentence: str) -> dict[str, Any]:
     return {
+        "sentences": [int(number)],
+        "quote": None,
         "statement": sentence,
         "speaker": None,
         "actors": ["council"],
@@ -49,15 +51,15 @@ def claim_for(sentence: str) -> dict[str, Any]:
         "event_date": None,
         "event_date_text": None,
         "date_precision": None,
-        "quotes": [sentence],
     }
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
-    """A chat completion with one tool call quoting the article (as tests/fixture_server.py)."""
+    """A chat completion with one tool call citing the article's numbered sentences (as
+    tests/fixture_server.py)."""
     user = request["messages"][1]["content"]
     article = user.split("<article>", 1)[1].rsplit("</article>", 1)[0]
-    payload = {"claims": [claim_for(s) for s in LEAD_RE.findall(article)[:3]]}
+    payload = {"claims": [claim_for(n, s) for n, s in LEAD_RE.findall(article)[:3]]}
     arguments = json.dumps(payload)
     tool = request["tools"][0]["function"]["name"]
     return {

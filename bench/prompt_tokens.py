@@ -1,25 +1,41 @@
 """Prompt tokens sent per seed article, against the raw file (tokens estimated as chars / 4).
 
-    .venv/bin/python bench/prompt_tokens.py
+    .venv/bin/python bench/prompt_tokens.py                # prompt sizes
+    .venv/bin/python bench/prompt_tokens.py --completions  # answer sizes and claims kept
 
 For each seed: the raw file, the cleaned Article.text, and the full rendered extraction
 prompt (system + user messages, as LLMExtractor renders them). Target: cleaning cuts the
 article body of seeds 000 and 001 by at least 40% (raw file chars vs cleaned text chars).
+
+With --completions: the LLM path run end to end against the tests' fixture server
+(127.0.0.1), on the seeds (curated answers) and on each development-corpus story
+(synthesized answers: each article's first sentence), counting the completion tokens of
+the extraction calls per article and the claims kept and dropped. The fixture server
+counts an answer's tokens as its JSON characters / 4, so the figures measure the answer
+format, not a real model's verbosity.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
+import os
+import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from briefing.corpus import load_corpus
-from briefing.llm.extract import CHARS_PER_TOKEN
+from briefing.llm.extract import CHARS_PER_TOKEN, numbered_text
 from briefing.prompts import EXTRACT_CLAIMS, load_prompt
+from briefing.sentences import number_sentences
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+DEVCORPUS = ROOT / "bench" / "devcorpus"
 TARGET_CUT = 0.40
 TARGET_SEEDS = ("000", "001")
 
@@ -30,7 +46,7 @@ def prompt_chars(text: str, title: str | None, outlet: str | None, published: st
         title=title,
         outlet=outlet,
         published=published,
-        text=text.replace("</article>", "</ article>"),
+        text=numbered_text(number_sentences(text)),
         part_number=1,
         part_count=1,
     )
@@ -50,7 +66,67 @@ def tokens(chars: int) -> int:
     return round(chars / CHARS_PER_TOKEN)
 
 
+def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, int, int]:
+    """(articles, extraction calls, completion tokens, claims kept, claims dropped) of one
+    LLM run on `corpus` against a fresh fixture server and a fresh store."""
+    from briefing import Settings, generate
+    from tests.fixture_server import serve
+
+    server, _ = serve(0, synthesize=synthesize)
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["BRIEFING_HOME"] = home
+        os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        os.environ["OPENAI_API_KEY"] = "fixture"
+        try:
+            result = generate(
+                dt.date(1990, 1, 1),
+                corpus=corpus,
+                out=Path(home) / "briefs",
+                formats=["json"],
+                settings=Settings(backend="llm"),
+            )
+        finally:
+            server.shutdown()
+            server.server_close()
+        db = sqlite3.connect(Path(home) / "briefing.db")
+        calls, tokens = db.execute(
+            "SELECT count(*), coalesce(sum(completion_tokens), 0) FROM calls"
+            " WHERE purpose = 'extract' AND status = 'ok'"
+        ).fetchone()
+        kept = db.execute("SELECT count(DISTINCT claim_id) FROM claims").fetchone()[0]
+        db.close()
+    articles = len(result.brief.sources)
+    return articles, calls, tokens, kept, result.stats.dropped_claims
+
+
+def report_completions() -> None:
+    runs = [("seeds (curated)", SEEDS, False)] + [
+        (f"{story.name} (synth.)", story / "pages", True)
+        for story in sorted(DEVCORPUS.iterdir())
+        if (story / "pages").is_dir()
+    ]
+    header = (
+        f"{'corpus':<26}{'articles':>9}{'calls':>7}{'compl. tok':>11}{'tok/article':>12}"
+        f"{'kept':>6}{'dropped':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, folder, synthesize in runs:
+        articles, calls, tokens, kept, dropped = completion_figures(folder, synthesize)
+        print(
+            f"{name:<26}{articles:>9}{calls:>7}{tokens:>11}{tokens / max(1, articles):>12.0f}"
+            f"{kept:>6}{dropped:>8}"
+        )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--completions", action="store_true", help="measure answers through the fixture server"
+    )
+    if parser.parse_args().completions:
+        report_completions()
+        return
     corpus = load_corpus(SEEDS)
     # The prompt with an empty article: the fixed cost every call pays.
     overhead = prompt_chars("", None, None, None)

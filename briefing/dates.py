@@ -72,6 +72,16 @@ def parse_iso_date(text: str) -> dt.date | None:
         return None
 
 
+def date_agrees(claimed: dt.date, found: EventDate) -> bool:
+    """Whether a date someone gives falls within the date read from the text, at that
+    reading's precision: 2025-03-04 agrees with "March 2025", not with "4 April 2025"."""
+    if found.precision == "year":
+        return claimed.year == found.date.year
+    if found.precision == "month":
+        return (claimed.year, claimed.month) == (found.date.year, found.date.month)
+    return claimed == found.date
+
+
 def resolve_event_date(
     sentence: str, published: dt.date | None, *, future: bool = False
 ) -> tuple[dt.date | None, DatePrecision | None]:

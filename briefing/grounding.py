@@ -16,11 +16,13 @@ disclaimers and the second copy of a duplicated body.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
+from briefing.lexicon import active
 from briefing.schemas import Article, Evidence
 
 # A fuzzy candidate must be this similar (0-100) to the normalised quote.
@@ -100,9 +102,6 @@ _MAGNITUDES = {
 _MAGNITUDE_RE = re.compile(
     r"\s*(thousand|million|billion|trillion|per cent|percent|mn|bn|tn|m|%)(?![a-z])", re.I
 )
-_NEGATION_RE = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|nothing|nobody|without|cannot)\b|n't\b|n’t\b", re.I
-)
 # A fuzzy match that only adds one of these to a word reverses it ("agreed" -> "disagreed").
 _NEGATING_PREFIXES = ("dis", "un", "non", "non-", "in", "im", "il", "ir")
 
@@ -168,7 +167,8 @@ def numbers_in(text: str) -> list[str]:
 
 
 def negations_in(text: str) -> int:
-    return len(_NEGATION_RE.findall(text))
+    """How many negation words (the lexicon's `negations`, and "n't") the text has."""
+    return len(active().negation_regex.findall(text))
 
 
 class GroundingFailure(ValueError):
@@ -181,22 +181,35 @@ class GroundedQuote:
     method: str  # "exact", "normalised" or "fuzzy"
 
 
-def ground_quote(quote: str, article: Article, near: int | None = None) -> GroundedQuote:
+def ground_quote(
+    quote: str,
+    article: Article,
+    near: int | None = None,
+    within: tuple[int, int] | None = None,
+) -> GroundedQuote:
     """Locate a quote in the article's cleaned text and return it as raw-text evidence.
 
-    Raises GroundingFailure with a reason an LLM can act on.
+    With `within` (offsets in the cleaned text, e.g. the sentences a claim cites), the
+    quote must lie inside that span. Raises GroundingFailure with a reason an LLM can
+    act on.
     """
     wanted = normalise(quote)
     if len(wanted.text) < MIN_QUOTE_CHARS:
         raise GroundingFailure(f"quote too short to check: {quote!r}")
     clean = _normalised_clean_text(article)
-    spans = _all_occurrences(clean.text, wanted.text)
+    # The searched window, in normalised offsets: all of it, or the cited span.
+    low, high = 0, len(clean.text)
+    if within is not None:
+        low, high = bisect_left(clean.origin, within[0]), bisect_left(clean.origin, within[1])
+    window = clean.text[low:high]
+    where = "in the cited sentences" if within is not None else "in the article"
+    spans = [(start + low, end + low) for start, end in _all_occurrences(window, wanted.text)]
     method = "normalised"
     if not spans:
-        spans = _fuzzy_candidate(clean.text, wanted.text)
+        spans = [(start + low, end + low) for start, end in _fuzzy_candidate(window, wanted.text)]
         method = "fuzzy"
         if not spans:
-            raise GroundingFailure(f"quote not found verbatim in the article: {quote!r}")
+            raise GroundingFailure(f"quote not found verbatim {where}: {quote!r}")
 
     def distance(span: tuple[int, int]) -> int:
         # `near` is an offset in the cleaned text (a sentence's start), so compare it with
@@ -217,6 +230,24 @@ def ground_quote(quote: str, article: Article, near: int | None = None) -> Groun
             method = "exact"
         return GroundedQuote(Evidence(quote=verbatim, start=raw_start, end=raw_end), method)
     raise GroundingFailure(f"quote joins text from separate passages: {quote!r}")
+
+
+def span_evidence(article: Article, clean_start: int, clean_end: int) -> list[Evidence]:
+    """A span of the cleaned text (a cited sentence) as raw-text evidence: one quote, or
+    one per passage where cleaning joined text that is apart in the raw file."""
+    evidence = []
+    for segment in article.segments:
+        start = max(clean_start, segment.clean_start)
+        end = min(clean_end, segment.clean_start + segment.length)
+        piece = article.text[start:end]
+        if end <= start or not piece.strip():
+            continue
+        start += len(piece) - len(piece.lstrip())
+        end -= len(piece) - len(piece.rstrip())
+        offset = segment.raw_start - segment.clean_start
+        quote = article.raw_text[start + offset : end + offset]
+        evidence.append(Evidence(quote=quote, start=start + offset, end=end + offset))
+    return evidence
 
 
 def check_statement_numbers(statement: str, evidence: list[Evidence]) -> None:

@@ -73,8 +73,9 @@ _PARTICLE = r"(?:van|von|de|der|den|da|di|du|la|le|bin|ibn|al|el)"
 _NAME_RUN = re.compile(rf"(?<![\w.’'-]){_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD})*")
 _KNOWN_TOP_LEVEL = frozenset(
     "format entities aliases parties broad_actors title_words outlets wire_agencies "
-    "stance topic_terms opposites".split()
+    "stance topic_terms opposites negations hedges".split()
 )
+_HEDGE_KEYS = frozenset({"markers", "kept_by"})
 _ENTITY_KEYS = frozenset("kind spellings demonyms capitals party".split())
 
 
@@ -142,6 +143,9 @@ class Lexicon:
     # States that exclude each other, as "lift*|in force": one side says the first of a
     # matter, the other the second ("the order was lifted" / "the order remains in force").
     opposites: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+    # Words that soften a statement, by kind: kind -> (markers, kept_by).
+    hedges: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     files: tuple[str, ...] = ()  # where it was read from, for messages
     # The lexicon this one adds a text's own entities to (see with_entities): its compiled
     # patterns serve this one too, and only the added spellings are compiled again, so that
@@ -318,6 +322,20 @@ class Lexicon:
         return tuple((_word_regex([a.strip()]), _word_regex([b.strip()])) for a, b in pairs)
 
     @cached_property
+    def negation_regex(self) -> re.Pattern[str]:
+        """The negation words, and "n't" at the end of a word ("didn't", "won’t")."""
+        words = _word_regex(self.negations).pattern
+        return re.compile(words + r"|n['’]t\b", re.I)
+
+    @cached_property
+    def hedge_regexes(self) -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+        """(kind, its markers, every word that keeps it: markers and kept_by)."""
+        return tuple(
+            (kind, _word_regex(markers), _word_regex((*markers, *kept_by)))
+            for kind, (markers, kept_by) in self.hedges.items()
+        )
+
+    @cached_property
     def title_regex(self) -> re.Pattern[str]:
         return _word_regex(tuple(self.title_words), ignore_case=False)
 
@@ -345,6 +363,8 @@ class Lexicon:
                 self.negative,
                 self.topic_terms,
                 self.opposites,
+                self.negations,
+                sorted(self.hedges.items()),
             ],
             ensure_ascii=False,
         )
@@ -609,6 +629,19 @@ def _merge(lexicon: Lexicon, data: dict[str, Any], path: str) -> Lexicon:
     def add(have: Iterable[str], key: str, value: object) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*have, *_strings(value, key, path)]))
 
+    hedges = dict(lexicon.hedges)
+    for kind, spec in _table(data.get("hedges", {}), "hedges", path).items():
+        where = f"hedges.{kind}"
+        spec = _table(spec, where, path)
+        extra = sorted(set(spec) - _HEDGE_KEYS)
+        if extra:
+            raise ConfigurationError(f"lexicon {path}: {where}.{extra[0]} is not a known field")
+        markers, kept_by = hedges.get(kind, ((), ()))
+        hedges[kind] = (
+            _more(spec, "markers", markers, where, path),
+            _more(spec, "kept_by", kept_by, where, path),
+        )
+
     return Lexicon(
         entities=entities,
         aliases=aliases,
@@ -622,6 +655,8 @@ def _merge(lexicon: Lexicon, data: dict[str, Any], path: str) -> Lexicon:
         negative=add(lexicon.negative, "stance.negative", stance.get("negative", [])),
         topic_terms=add(lexicon.topic_terms, "topic_terms", data.get("topic_terms", [])),
         opposites=add(lexicon.opposites, "opposites", data.get("opposites", [])),
+        negations=add(lexicon.negations, "negations", data.get("negations", [])),
+        hedges=hedges,
         files=(*lexicon.files, path),
     )
 

@@ -189,3 +189,32 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
         if not wrapped:
             yield start, text[start:line_end]
             start = None
+
+
+@dataclass(frozen=True)
+class NumberedSentence:
+    """A sentence as a reader cites it: its number (from 1), where it is, how it reads."""
+
+    number: int
+    start: int  # offsets into the text that was split
+    end: int
+    text: str  # whitespace collapsed to single spaces: one line
+    opens_paragraph: bool
+
+
+def number_sentences(text: str) -> list[NumberedSentence]:
+    """The text's sentences numbered from 1, each marked when a new paragraph (line) opens."""
+    sentences = split_sentences(text)
+    numbered = []
+    for index, sentence in enumerate(sentences):
+        gap = text[sentences[index - 1].end : sentence.start] if index else "\n"
+        numbered.append(
+            NumberedSentence(
+                index + 1,
+                sentence.start,
+                sentence.end,
+                " ".join(sentence.text.split()),
+                "\n" in gap or "\r" in gap,
+            )
+        )
+    return numbered

@@ -171,16 +171,17 @@ def compose_payload(prompt: str, composed: dict[str, Any]) -> dict[str, Any]:
 
 
 def synthesized_payload(prompt: str) -> dict[str, Any] | None:
-    """For a generated article: its first sentence, quoted verbatim, as the one claim."""
+    """For a generated article: its first numbered sentence, restated, as the one claim."""
     match = re.search(r"<article>\n(.*?)\n</article>", prompt, re.S)
     if not match:
         return None
-    sentence = re.match(r"(.+?[.!?])(?:\s|$)", match.group(1).strip(), re.S)
+    sentence = re.search(r"^\[(\d+)\] (.+)$", match.group(1), re.M)
     if not sentence:
         return None
-    quote = sentence.group(1)
     claim = {
-        "statement": quote,
+        "sentences": [int(sentence.group(1))],
+        "quote": None,
+        "statement": sentence.group(2),
         "speaker": None,
         "actors": [],
         "reporting_chain": [],
@@ -189,7 +190,6 @@ def synthesized_payload(prompt: str) -> dict[str, Any] | None:
         "event_date": None,
         "event_date_text": None,
         "date_precision": None,
-        "quotes": [quote],
     }
     return {"claims": [claim], "publication_date": None}
 
@@ -232,10 +232,10 @@ def choose_payload(
 def _spoiled(payload: dict[str, Any], fault: str | None) -> dict[str, Any]:
     """The payload as a faulty model would write it."""
     if fault == "schema_invalid" and "claims" in payload:
-        return {"claims": [{"statement": "A claim with no quotes and no labels."}]}
+        return {"claims": [{"statement": "A claim with no sentences and no labels."}]}
     if fault == "ungrounded" and payload.get("claims"):
         claims = [dict(c) for c in payload["claims"]]
-        claims[0]["quotes"] = ["A sentence that appears nowhere in the article at all."]
+        claims[0]["sentences"] = [100_000]  # a sentence the article does not have
         return {**payload, "claims": claims}
     return payload
 

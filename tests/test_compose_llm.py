@@ -64,3 +64,65 @@ def test_a_supported_conflict_sentence_passes() -> None:
         claim_ids=["c2", "c3"],
     )
     assert unsupported(sentence, "Conflicting reports", CLAIMS) is None
+
+
+MEANING = {
+    "r1": claim(
+        "r1",
+        "Russia has declared that it would not accept the involvement of any NATO forces"
+        " in Ukraine under any circumstances.",
+        ["Russia", "NATO", "Ukraine"],
+    ),
+    "p1": claim(
+        "p1",
+        "A proposal to send troops to Ukraine has reportedly been abandoned, according to"
+        " an unnamed source.",
+        ["Ukraine"],
+    ),
+    "m1": claim("m1", "The United Kingdom may abandon plans to send ground troops.", ["UK"]),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "ids", "problem"),
+    [
+        # support where the claim says refusal
+        (
+            "Moscow welcomed the deployment of NATO forces in Ukraine.",
+            ["r1"],
+            "it says 'welcomed' where the cited claims say 'it would not accept'",
+        ),
+        ("Russia said it would accept NATO forces in Ukraine.", ["r1"], "where the cited"),
+        # "reportedly" and "may" stated as fact
+        (
+            "The proposal to send troops to Ukraine has been abandoned.",
+            ["p1"],
+            "the cited claims say 'reportedly ... abandoned' (reported)",
+        ),
+        (
+            "The United Kingdom will abandon its plans to send ground troops.",
+            ["m1"],
+            "the cited claims say 'may ... abandon' (uncertain)",
+        ),
+    ],
+)
+def test_sentences_that_reverse_or_unhedge_their_claims_are_caught(
+    text: str, ids: list[str], problem: str
+) -> None:
+    reason = unsupported(ComposedSentence(text=text, claim_ids=ids), "Summary", MEANING)
+    assert reason is not None and problem in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("Moscow rejected any NATO forces in Ukraine.", ["r1"]),
+        ("Russia would not accept NATO forces in Ukraine.", ["r1"]),
+        ("An unnamed source said the proposal to send troops had been abandoned.", ["p1"]),
+        ("The United Kingdom might abandon plans to send ground troops.", ["m1"]),
+        # a sentence that leaves out the hedged words drops no hedge
+        ("The United Kingdom has plans to send ground troops.", ["m1"]),
+    ],
+)
+def test_sentences_that_keep_stance_and_hedges_pass(text: str, ids: list[str]) -> None:
+    assert unsupported(ComposedSentence(text=text, claim_ids=ids), "Summary", MEANING) is None

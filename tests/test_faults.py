@@ -18,7 +18,7 @@ from tests.fixture_server import FixtureState, request_key, serve
 ARTICLES = 200
 # Seeds the fixture server's fault draws. With this one, one article's answers are all
 # broken on the first run, so the "reported, then completed by a rerun" path always runs.
-SEED = 26
+SEED = 6
 
 
 def write_articles(folder: Path) -> None:
@@ -73,11 +73,11 @@ def test_faulted_calls_end_extracted_or_reported_and_a_rerun_completes(
     try:
         with pytest.raises(ExtractionError) as failure:
             run()
-        # The same faults on every run (SEED): 59 of 258 requests; one article's three
+        # The same faults on every run (SEED): 57 of 256 requests; one article's three
         # answers (first and two re-asks) were all broken, and it is named with the reason.
-        assert (state.faulted, state.requests) == (59, 258)
+        assert (state.faulted, state.requests) == (57, 256)
         failed = [line for line in str(failure.value).split("; ") if "news/a" in line]
-        assert [line.split(":")[0] for line in failed] == ["news/a110.txt"]
+        assert [line.split(":")[0] for line in failed] == ["news/a097.txt"]
         assert "no valid answer after 3 attempt(s)" in failed[0]
         assert "The 199 finished are kept in the store: run again to continue" in failed[0]
         db = sqlite3.connect(isolated_environment / "briefing.db")

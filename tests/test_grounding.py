@@ -15,6 +15,7 @@ from briefing.grounding import (
     ground_claim,
     ground_quote,
     numbers_in,
+    span_evidence,
     verify_evidence,
 )
 from briefing.schemas import Article, Evidence
@@ -410,3 +411,33 @@ def test_a_statement_may_not_negate_its_quote() -> None:
             ["1.5 million people were displaced by the fighting"],
             article_from_raw(REVIEW_TEXT),
         )
+
+
+# --- cited sentences and quotes within them -------------------------------------------
+
+
+def test_a_cited_span_becomes_one_quote_per_passage_never_joining_removed_text() -> None:
+    article = split_article()
+    evidence = span_evidence(article, 0, len(article.text))
+    assert [e.quote for e in evidence] == [PART_ONE, PART_TWO]
+    for item in evidence:
+        assert_cites_raw(article, item)
+    # a span inside one passage is one quote
+    start = article.text.index("The envoy")
+    (only,) = span_evidence(article, start, start + len("The envoy left Geneva"))
+    assert only.quote == "The envoy left Geneva" and only.start == SPLIT_RAW.index("The envoy")
+
+
+def test_a_quote_within_cited_sentences_is_found_there_and_only_there() -> None:
+    article = split_article()
+    second = (article.text.index(PART_TWO), len(article.text))
+    # "Talks ended." opens both passages: within the second, the second is cited
+    found = ground_quote("Talks ended.", article, within=second).evidence
+    assert found.start == SPLIT_RAW.index(PART_TWO)
+    assert_cites_raw(article, found)
+    with pytest.raises(GroundingFailure, match="not found verbatim in the cited sentences"):
+        ground_quote("The envoy left Geneva on Monday", article, within=second)
+    # a typo is matched inside the window too, and the citation carries the raw text
+    typo = ground_quote("Talks resumed today in Viena, officials said.", article, within=second)
+    assert typo.method == "fuzzy"
+    assert typo.evidence.quote == "Talks resumed today in Vienna, officials said"

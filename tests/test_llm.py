@@ -14,7 +14,8 @@ from openai.types.chat import ChatCompletion
 from briefing import generate
 from briefing.config import Settings
 from briefing.errors import ExtractionError
-from briefing.llm.extract import split_for_budget
+from briefing.llm.extract import numbered_text, split_into_parts
+from briefing.sentences import number_sentences
 from tests.conftest import CASSETTES, TEST_API_KEY, LLMEndpoint
 from tests.test_pipeline import MAIN_DEVELOPMENTS
 
@@ -178,14 +179,19 @@ def test_recorded_responses_are_chat_completions_from_the_fixture_server() -> No
     assert parsed >= 6
 
 
-def test_long_articles_are_split_on_paragraphs_within_budget() -> None:
-    paragraphs = [f"Paragraph {n} says something about troops. " * 20 for n in range(30)]
-    text = "\n\n".join(paragraphs)
-    parts = split_for_budget(text, 4000)
+def test_long_articles_are_split_between_paragraphs_within_budget() -> None:
+    paragraphs = [
+        " ".join(f"Paragraph {n} says thing {k} about troops." for k in range(20))
+        for n in range(30)
+    ]
+    sentences = number_sentences("\n\n".join(paragraphs))
+    parts = split_into_parts(sentences, 4000)
     assert len(parts) > 1
-    assert all(len(part) <= 4000 for part in parts)
-    assert "".join(parts) == text
-    assert all(part.endswith("\n") or part == parts[-1] for part in parts)
+    assert all(len(numbered_text(part)) <= 4000 for part in parts)
+    # every sentence is sent once, in order, and its number is the same in every part
+    assert [s.number for part in parts for s in part] == list(range(1, len(sentences) + 1))
+    # parts are cut where a paragraph opens, not inside one
+    assert all(part[0].opens_paragraph for part in parts)
 
 
 @pytest.mark.vcr

@@ -1,14 +1,15 @@
 """The model composes the brief's prose in one cached call; code checks every sentence.
 
 Validation runs through instructor's `context=`: a composed sentence must cite known
-claim ids and may state no number or name its cited claims lack. A sentence that still
-fails after the re-asks is dropped and counted, never rendered.
+claim ids and may say no more than its cited claims: no number or name they lack, no
+support where they say refusal (or the reverse), no fact where they say "reportedly"
+or "may". A sentence that still fails after the re-asks is dropped and counted, never
+rendered.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,12 +24,11 @@ from briefing.assemble import (
     PlannedItem,
     PlannedSection,
 )
-from briefing.grounding import numbers_in
-from briefing.lexicon import active, find_people
 from briefing.llm.calls import StructuredCalls
 from briefing.llm.client import CallScope
 from briefing.prompts import COMPOSE_BRIEF, load_prompt
 from briefing.schemas import Claim, Finding
+from briefing.support import unsupported_by
 
 # The compose call sees at most this many findings, so its cost does not grow with the corpus.
 MAX_COMPOSE_FINDINGS = 60
@@ -86,9 +86,10 @@ class ComposedBrief(BaseModel):
                     )
         if failures and state.scope.calls < state.max_attempts:
             raise ValueError(
-                "Every sentence must cite existing claim ids and state only numbers and names"
-                " found in its cited claims. Fix or remove these:\n"
-                + "\n".join(message for _, _, message in failures)
+                "Every sentence must cite existing claim ids and say no more than its cited"
+                " claims: only their numbers and names, the same stance (support is not"
+                " refusal), and their hedges ('reportedly', 'may') kept. Fix or remove"
+                " these:\n" + "\n".join(message for _, _, message in failures)
             )
         bad = {(s, i) for s, i, _ in failures}
         for s_index, section in enumerate(self.sections):
@@ -108,31 +109,22 @@ def _cited_text(claims: list[Claim]) -> str:
 
 
 def unsupported(sentence: ComposedSentence, heading: str, claims: dict[str, Claim]) -> str | None:
-    """Why a composed sentence is not supported by its cited claims, or None."""
+    """Why a composed sentence is not supported by its cited claims, or None: unknown
+    ids, a one-sided conflict, or more than its claims say (numbers, names, a reversed
+    stance, a dropped hedge: see briefing.support)."""
     unknown = [cid for cid in sentence.claim_ids if cid not in claims]
     if unknown:
         return f"unknown claim ids {unknown}"
     cited = [claims[cid] for cid in sentence.claim_ids]
     if heading == CONFLICTS and len({c.claim_id for c in cited}) < 2:
         return "a conflicting report must cite the claims of both sides"
-    source_text = _cited_text(cited)
-    missing_numbers = set(numbers_in(sentence.text)) - set(numbers_in(source_text))
-    if missing_numbers:
-        return f"numbers not in the cited claims: {sorted(missing_numbers)}"
-    # People are known by the text, not by a list: "Jane Roe said" names Jane Roe.
-    lexicon = active()
-    known_actors = lexicon.with_entities(find_people(sentence.text, lexicon)).known_actors
-    missing_names = (
-        set(known_actors(sentence.text))
-        - set(known_actors(source_text))
-        - set(a for c in cited for a in c.actors)
+    return unsupported_by(
+        sentence.text,
+        _cited_text(cited),
+        allowed_names=[actor for claim in cited for actor in claim.actors],
+        sources="the cited claims",
+        hedge_remedy="keep that hedge (or name the source) rather than state it as fact",
     )
-    for name in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z]+)+", sentence.text):
-        if name not in source_text and not known_actors(name):
-            missing_names.add(name)
-    if missing_names:
-        return f"names not in the cited claims: {sorted(missing_names)}"
-    return None
 
 
 def select_for_compose(

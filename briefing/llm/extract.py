@@ -1,23 +1,27 @@
-"""The LLM extractor: instructor fills the claim schema; the grounding module validates it.
+"""The LLM extractor: the model cites sentence numbers; code turns them into quotes.
 
-Validation happens inside instructor's loop through `context=`: a claim whose quotes
-are not verbatim in the article, or whose statement has numbers its quotes lack, is
-sent back to the model with the reason (a re-ask). On the last allowed attempt the
-claims that still fail are dropped and counted instead, so a good answer is never
-thrown away for one bad claim, and a bad claim never reaches the brief.
+The prompt shows the cleaned article as numbered sentences. A claim names the numbers
+of the sentences that state it (and, optionally, the words within them it rests on);
+code maps them to raw-file offsets, so a quote cannot be misquoted. Validation happens
+inside instructor's loop through `context=`: a claim that cites no such sentence, or
+whose statement says more than its sentences (numbers, names, negation, stance, a
+dropped "reportedly" or "may"), is sent back to the model with the reason (a re-ask).
+On the last allowed attempt the claims that still fail are dropped and counted
+instead, so a good answer is never thrown away for one bad claim, and a bad claim
+never reaches the brief.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from briefing.dates import event_date, parse_iso_date
-from briefing.grounding import GroundingFailure, ground_claim, ground_quote, normalise
+from briefing.dates import date_agrees, event_date, parse_iso_date
+from briefing.grounding import GroundingFailure, ground_quote, normalise, span_evidence
 from briefing.ids import claim_id
+from briefing.lexicon import Lexicon, active, find_people
 from briefing.llm.calls import StructuredCalls
 from briefing.llm.client import CallScope
 from briefing.prompts import EXTRACT_CLAIMS, load_prompt
@@ -31,6 +35,8 @@ from briefing.schemas import (
     EventDateSource,
     Evidence,
 )
+from briefing.sentences import NumberedSentence, number_sentences
+from briefing.support import unsupported_by
 
 # Re-asks after the first answer, per part of an article.
 DEFAULT_MAX_REASKS = 2
@@ -41,12 +47,21 @@ CHARS_PER_TOKEN = 4
 MAX_PARTS_PER_ARTICLE = 8
 
 
-class QuotedClaim(BaseModel):
-    """A claim as the model states it, with verbatim quotes from the article."""
+class CitedClaim(BaseModel):
+    """A claim as the model states it, citing the numbers of the sentences that state it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    statement: str = Field(description="one self-contained sentence; nothing the quotes do not say")
+    sentences: list[int] = Field(
+        min_length=1, description="numbers of the article sentences that state the claim"
+    )
+    quote: str | None = Field(
+        description="only when the claim rests on part of a long sentence: those words,"
+        " copied exactly from the cited sentences; else null"
+    )
+    statement: str = Field(
+        description="one self-contained sentence; nothing the cited sentences do not say"
+    )
     speaker: str | None = Field(description="who said or did it")
     actors: list[str] = Field(description="whom the claim concerns")
     reporting_chain: list[str] = Field(
@@ -57,16 +72,13 @@ class QuotedClaim(BaseModel):
     event_date: str | None = Field(description="YYYY-MM-DD, when the text dates the event")
     event_date_text: str | None = Field(description="the article's words that give the date")
     date_precision: DatePrecision | None
-    quotes: list[str] = Field(
-        min_length=1, description="spans copied exactly, character for character, from the article"
-    )
 
 
 class PublicationDateEstimate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: dt.date
-    evidence_quote: str = Field(description="the verbatim span the estimate relies on")
+    sentence: int = Field(description="the number of the sentence the estimate relies on")
     reasoning: str
 
 
@@ -75,9 +87,11 @@ class GroundingState:
     """What validation of one part accepted and dropped; lives in instructor's context."""
 
     article: Article
+    sentences: dict[int, NumberedSentence]  # the part's sentences, by number
     scope: CallScope
     max_attempts: int
-    accepted: list[tuple[QuotedClaim, list[Evidence]]] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=active)  # with the article's people
+    accepted: list[tuple[CitedClaim, list[Evidence]]] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     date_evidence: Evidence | None = None
 
@@ -87,58 +101,172 @@ class ClaimExtraction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    claims: list[QuotedClaim]
+    claims: list[CitedClaim]
     publication_date: PublicationDateEstimate | None = Field(
         default=None, description="only when the article has no publication date"
     )
 
     @model_validator(mode="after")
-    def quotes_are_grounded(self, info: ValidationInfo) -> ClaimExtraction:
+    def claims_rest_on_their_sentences(self, info: ValidationInfo) -> ClaimExtraction:
         state = (info.context or {}).get("grounding")
         if not isinstance(state, GroundingState):
             return self  # validated outside an extraction (schema tests, fixtures)
         accepted, failures = [], []
         for index, claim in enumerate(self.claims):
             try:
-                accepted.append((claim, ground_claim(claim.statement, claim.quotes, state.article)))
+                accepted.append((claim, supported_evidence(claim, state)))
             except GroundingFailure as failure:
                 failures.append(f"claims[{index}]: {failure}")
         date_evidence = None
         if self.publication_date is not None:
             try:
-                date_evidence = ground_quote(
-                    self.publication_date.evidence_quote, state.article
-                ).evidence
+                date_evidence = cited_sentences([self.publication_date.sentence], state)[0]
             except GroundingFailure as failure:
-                failures.append(f"publication_date.evidence_quote: {failure}")
+                failures.append(f"publication_date.sentence: {failure}")
         if failures and state.scope.calls < state.max_attempts:
             raise ValueError(
-                "Every quote must be copied exactly from the article and every number in a"
-                " statement must appear in its quotes. Fix or remove these:\n" + "\n".join(failures)
+                "Every claim must cite the numbers of the sentences that state it, and its"
+                " statement must say no more than they do: the same numbers and names, the"
+                " same negation and stance, and their hedges ('reportedly', 'may') kept."
+                " Fix or remove these:\n" + "\n".join(failures)
             )
         state.accepted, state.dropped, state.date_evidence = accepted, failures, date_evidence
         return self
 
 
-def split_for_budget(text: str, max_chars: int) -> list[str]:
-    """Parts of at most max_chars, cut between paragraphs (or lines, for one huge paragraph)."""
-    if len(text) <= max_chars:
-        return [text]
-    pieces = re.split(r"(?<=\n)", text)
-    parts: list[str] = []
-    current = ""
-    for piece in pieces:
-        while len(piece) > max_chars:  # a single paragraph over budget: cut at a sentence end
-            cut = piece.rfind(". ", 0, max_chars) + 1 or max_chars
-            parts.append(piece[:cut])
-            piece = piece[cut:]
-        if len(current) + len(piece) > max_chars and current:
-            parts.append(current)
-            current = ""
-        current += piece
-    if current.strip():
+def cited_sentences(numbers: list[int], state: GroundingState) -> list[Evidence]:
+    """The raw-text evidence of the cited sentences; consecutive sentences are one quote."""
+    return [item for run in _runs(numbers, state) for item in _run_evidence(run, state)]
+
+
+def supported_evidence(claim: CitedClaim, state: GroundingState) -> list[Evidence]:
+    """The claim's evidence, once its statement is checked against it; raises
+    GroundingFailure with the reason.
+
+    The evidence is the cited sentences, consecutive ones as one quote; a claim's
+    `quote` stands instead of the sentences it lies in, and must lie in cited ones.
+    """
+    runs = _runs(claim.sentences, state)
+    evidence: list[Evidence] = []
+    if claim.quote:
+        quoted = _quote_in(claim.quote, runs, state)
+        if quoted is None:
+            cited = ", ".join(str(n) for n in sorted(set(claim.sentences)))
+            raise GroundingFailure(
+                f"quote is not in the cited sentences ({cited}); copy it exactly or"
+                f" set it to null: {claim.quote!r}"
+            )
+        evidence.append(quoted[1])
+        runs = [
+            part
+            for run in runs
+            for part in _split_run([s for s in run if s not in quoted[0]], state)
+        ]
+    evidence += [item for run in runs for item in _run_evidence(run, state)]
+    evidence.sort(key=lambda item: item.start)
+    source = " ".join(" ".join(item.quote.split()) for item in evidence)
+    problem = unsupported_by(
+        claim.statement,
+        source,
+        lexicon=state.lexicon,
+        sources="the cited sentences",
+        hedge_remedy="keep that hedge in the statement, or, when it qualifies other words"
+        " of the sentence, set quote to the words that state the claim",
+    )
+    if problem:
+        raise GroundingFailure(problem)
+    return evidence
+
+
+def _quote_in(
+    quote: str, runs: list[list[NumberedSentence]], state: GroundingState
+) -> tuple[list[NumberedSentence], Evidence] | None:
+    """(the sentences the quote lies in, its evidence), or None when it is in none."""
+    for run in runs:
+        try:
+            found = ground_quote(quote, state.article, within=(run[0].start, run[-1].end))
+        except GroundingFailure:
+            continue
+        raw_start, raw_end = found.evidence.start, found.evidence.end
+        covered = [
+            s
+            for s in run
+            if any(
+                e.start < raw_end and raw_start < e.end
+                for e in span_evidence(state.article, s.start, s.end)
+            )
+        ]
+        return covered, found.evidence
+    return None
+
+
+def _split_run(
+    sentences: list[NumberedSentence], state: GroundingState
+) -> list[list[NumberedSentence]]:
+    return _runs([s.number for s in sentences], state) if sentences else []
+
+
+def _runs(numbers: list[int], state: GroundingState) -> list[list[NumberedSentence]]:
+    """The cited sentences in runs of consecutive numbers; an unknown number is an error."""
+    unknown = sorted({n for n in numbers if n not in state.sentences})
+    if unknown:
+        shown = sorted(state.sentences)
+        have = f"{shown[0]}-{shown[-1]}" if shown else "none"
+        raise GroundingFailure(
+            f"no sentence {unknown[0]} in the article text shown; its sentences are {have}"
+        )
+    runs: list[list[NumberedSentence]] = []
+    for number in sorted(set(numbers)):
+        sentence = state.sentences[number]
+        if runs and runs[-1][-1].number == number - 1:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return runs
+
+
+def _run_evidence(run: list[NumberedSentence], state: GroundingState) -> list[Evidence]:
+    return span_evidence(state.article, run[0].start, run[-1].end)
+
+
+def split_into_parts(
+    sentences: list[NumberedSentence], max_chars: int
+) -> list[list[NumberedSentence]]:
+    """Runs of sentences of at most max_chars (as shown), cut where a paragraph opens
+    when one does, else between sentences; a sentence longer than that is a part alone."""
+    parts: list[list[NumberedSentence]] = []
+    current: list[NumberedSentence] = []
+    for sentence in sentences:
+        size = sum(_shown_chars(s) for s in current)
+        if current and size + _shown_chars(sentence) > max_chars:
+            cut = max(
+                (i for i, s in enumerate(current) if s.opens_paragraph and i > 0),
+                default=len(current),
+            )
+            parts.append(current[:cut])
+            current = current[cut:]
+        current.append(sentence)
+    if current:
         parts.append(current)
-    return [part for part in parts if part.strip()]
+    return parts
+
+
+def numbered_text(sentences: list[NumberedSentence]) -> str:
+    """The sentences as the model sees them: "[n] text", one a line, paragraphs apart.
+
+    Each sentence is one line (its line breaks are spaces), so the numbers at the start
+    of lines are ours; and an article cannot close the delimiter it is wrapped in.
+    """
+    lines = []
+    for index, sentence in enumerate(sentences):
+        if sentence.opens_paragraph and index:
+            lines.append("")
+        lines.append(f"[{sentence.number}] {sentence.text.replace('</article>', '</ article>')}")
+    return "\n".join(lines)
+
+
+def _shown_chars(sentence: NumberedSentence) -> int:
+    return len(sentence.text) + len(str(sentence.number)) + 4
 
 
 class LLMExtractor:
@@ -163,8 +291,10 @@ class LLMExtractor:
         self.prompt_version = self._prompt.version
 
     async def extract(self, article: Article) -> ArticleExtraction:
-        parts = split_for_budget(article.text, self.max_part_chars)
-        accepted: list[tuple[QuotedClaim, list[Evidence]]] = []
+        parts = split_into_parts(number_sentences(article.text), self.max_part_chars)
+        # The article's people, found once: "Roe" in a claim is the "Jane Roe" of the text.
+        lexicon = active().with_entities(find_people(article.text, active()))
+        accepted: list[tuple[CitedClaim, list[Evidence]]] = []
         dropped: list[str] = []
         notes: list[str] = []
         if len(parts) > MAX_PARTS_PER_ARTICLE:
@@ -176,7 +306,7 @@ class LLMExtractor:
         reasks = 0
         inferred: tuple[dt.date, Evidence] | None = None
         for number, part in enumerate(parts, start=1):
-            state, response = await self._extract_part(article, part, number, len(parts))
+            state, response = await self._extract_part(article, part, number, len(parts), lexicon)
             accepted.extend(state.accepted)
             dropped.extend(state.dropped)
             reasks += max(0, state.scope.calls - 1)
@@ -198,19 +328,29 @@ class LLMExtractor:
         )
 
     async def _extract_part(
-        self, article: Article, text: str, number: int, count: int
+        self,
+        article: Article,
+        sentences: list[NumberedSentence],
+        number: int,
+        count: int,
+        lexicon: Lexicon,
     ) -> tuple[GroundingState, ClaimExtraction]:
         messages = self._prompt.render(
             title=article.title,
             outlet=article.outlet,
             published=article.published.isoformat() if article.published else None,
-            # An article cannot close the delimiter it is wrapped in.
-            text=text.replace("</article>", "</ article>"),
+            text=numbered_text(sentences),
             part_number=number,
             part_count=count,
         )
         scope = CallScope("extract", article.article_id)
-        state = GroundingState(article, scope, max_attempts=self.max_reasks + 1)
+        state = GroundingState(
+            article,
+            {sentence.number: sentence for sentence in sentences},
+            scope,
+            max_attempts=self.max_reasks + 1,
+            lexicon=lexicon,
+        )
         response = await self.calls.call(
             messages,
             ClaimExtraction,
@@ -223,7 +363,7 @@ class LLMExtractor:
 
 def _unique_claims(
     article: Article,
-    accepted: list[tuple[QuotedClaim, list[Evidence]]],
+    accepted: list[tuple[CitedClaim, list[Evidence]]],
     published: dt.date | None,
 ) -> list[Claim]:
     """Claims with ids and resolved dates; the same statement twice (across parts) once."""
@@ -232,7 +372,7 @@ def _unique_claims(
         key = normalise(draft.statement).text.lower()
         if key in claims:
             continue
-        when, precision, when_source = _event_date(draft, published, article)
+        when, precision, when_source = _event_date(draft, evidence, published, article)
         claims[key] = Claim(
             claim_id=claim_id(article.article_id, draft.statement),
             article_id=article.article_id,
@@ -252,18 +392,27 @@ def _unique_claims(
 
 
 def _event_date(
-    draft: QuotedClaim, published: dt.date | None, article: Article
+    draft: CitedClaim, evidence: list[Evidence], published: dt.date | None, article: Article
 ) -> tuple[dt.date | None, DatePrecision | None, EventDateSource | None]:
-    """Code reads the date from the article's own words; the model's date stands only when
-    its date words are in the article and code cannot read them (a wrong date is worse
-    than none)."""
+    """The event date, read by code from the article's own words.
+
+    The model names the words (event_date_text); they must stand in the cited sentences
+    or elsewhere in the article, code must be able to read a date from them, and a date
+    the model gives must agree with that reading. Otherwise the claim is left undated:
+    a wrong date is worse than none.
+    """
     words = draft.event_date_text
-    if not words or normalise(words).text.lower() not in normalise(article.text).text.lower():
+    if not words:
+        return None, None, None
+    wanted = normalise(words).text.lower()
+    cited = " ".join(normalise(item.quote).text.lower() for item in evidence)
+    if wanted not in cited and wanted not in normalise(article.text).text.lower():
         return None, None, None
     found = event_date(words, published, future=draft.attribution == "planned")
-    if found is not None:
-        return found.date, found.precision, found.source
-    parsed = parse_iso_date(draft.event_date) if draft.event_date else None
-    if parsed is None or (published and parsed > published and draft.attribution != "planned"):
+    if found is None:
         return None, None, None
-    return parsed, draft.date_precision or "day", "explicit"
+    if draft.event_date is not None:
+        claimed = parse_iso_date(draft.event_date)
+        if claimed is None or not date_agrees(claimed, found):
+            return None, None, None
+    return found.date, found.precision, found.source
