@@ -28,7 +28,7 @@ from briefing.grounding import verify_evidence
 from briefing.lexicon import active
 from briefing.offline.extract import content_words
 from briefing.offline.relate import contradictions, relate_offline
-from briefing.relations import candidate_pairs, parties_of
+from briefing.relations import opposed_pairs, parties_of
 from briefing.schemas import (
     Brief,
     BriefCitation,
@@ -499,7 +499,7 @@ def _contradicting(
     then = _findings(then_rows)
     findings = now + then
     parties = parties_of(findings)
-    relations = relate_offline(candidate_pairs(findings, limit=None, parties=parties), parties)
+    relations = relate_offline(opposed_pairs(findings, parties), parties)
     relations += contradictions(findings, parties.lexicon)
     now_ids = {f.finding_id for f in now}
     then_ids = {f.finding_id for f in then}

@@ -110,7 +110,11 @@ def stance(statement: str, lexicon: Lexicon | None = None) -> int:
     A negation flips a stance: "has not completely abandoned" is +1. Names are not
     stances: a "Coalition of the Ready" (a lexicon entity, or a quoted label) is masked.
     """
-    lexicon = lexicon or active()
+    return _stance(statement, lexicon or active())
+
+
+@lru_cache(maxsize=65536)  # one statement is compared in many pairs
+def _stance(statement: str, lexicon: Lexicon) -> int:
     statement = lexicon.without_names(main_clause(statement))
     total = 0
     for pattern, sign in ((lexicon.positive_regex, 1), (lexicon.negative_regex, -1)):
@@ -166,6 +170,31 @@ def candidate_pairs(
     return [(findings[a], findings[b]) for a, b in pairs[:limit]]
 
 
+def opposed_pairs(findings: list[Finding], parties: Parties) -> list[tuple[Finding, Finding]]:
+    """The pairs of `candidate_pairs(findings, limit=None)` with opposite stances, in its
+    order, found without scoring every pair: each party's statements for and against it
+    are paired, not each finding with every other. These are all the offline rules may
+    call a conflict of stances."""
+    lexicon = parties.lexicon
+    sides: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for index, finding in enumerate(findings):
+        sign = stance(finding.statement, lexicon)
+        for key in _parties(finding, parties) if sign else ():
+            sides[key][0 if sign > 0 else 1].append(index)
+    pairs = {(min(a, b), max(a, b)) for pro, con in sides.values() for a in pro for b in con}
+
+    def promise(pair: tuple[int, int]) -> tuple[bool, int, float, int, int]:
+        first, second = findings[pair[0]], findings[pair[1]]
+        return (
+            not share_subject(first, second, parties),
+            -topic_overlap(first, second, lexicon),
+            -(first.salience + second.salience),
+            *pair,
+        )
+
+    return [(findings[a], findings[b]) for a, b in sorted(pairs, key=promise)]
+
+
 @lru_cache(maxsize=8)
 def _place_stems(lexicon: Lexicon) -> frozenset[str]:
     """Stems of the names of states and regions: places are parties, not topics."""
@@ -179,10 +208,11 @@ def _place_stems(lexicon: Lexicon) -> frozenset[str]:
     return frozenset(w[:5] for w in words)
 
 
-def _stems(statement: str, lexicon: Lexicon) -> set[str]:
+@lru_cache(maxsize=65536)  # one statement is compared in many pairs
+def _stems(statement: str, lexicon: Lexicon) -> frozenset[str]:
     # Five-letter stems: "deployment" and "deployed", "offer" and "offering" meet.
     words = re.findall(r"[a-z]{4,}", statement.lower())
-    return {w[:5] for w in words} - _COMMON_STEMS - _place_stems(lexicon)
+    return frozenset({w[:5] for w in words} - _COMMON_STEMS - _place_stems(lexicon))
 
 
 def topic_overlap(first: Finding, second: Finding, lexicon: Lexicon | None = None) -> int:

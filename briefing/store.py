@@ -323,6 +323,9 @@ class Store:
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             _set_wal(db)
+            # In WAL mode NORMAL never corrupts the store; a power cut may lose the last
+            # commits, which a run makes again. FULL would wait for the disk at each article.
+            db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             store = cls(db, path)
             store._migrate()

@@ -254,3 +254,24 @@ def test_what_adds_or_reports_is_no_denial() -> None:
         a = _finding(first, "a1", "2025-05-07", "army")
         b = _finding(second, "b2", "2025-05-07", "mayor")
         assert contradictions([a, b], active()) == []
+
+
+def test_opposed_pairs_are_the_opposite_stances_among_all_candidate_pairs(
+    seed_findings: list[Finding],
+) -> None:
+    from briefing.relations import opposed_pairs, stance
+
+    parties = parties_of(seed_findings)
+
+    def ids(pairs: list[tuple[Finding, Finding]]) -> set[frozenset[str]]:
+        return {frozenset((a.finding_id, b.finding_id)) for a, b in pairs}
+
+    every = candidate_pairs(seed_findings, limit=None, parties=parties)
+    opposite = [
+        (a, b)
+        for a, b in every
+        if stance(a.statement, parties.lexicon) * stance(b.statement, parties.lexicon) == -1
+    ]
+    found = opposed_pairs(seed_findings, parties)
+    assert opposite and ids(found) == ids(opposite)
+    assert relate_offline(found, parties) == relate_offline(every, parties)

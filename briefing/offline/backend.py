@@ -11,7 +11,7 @@ from briefing.figures import figure_pairs
 from briefing.offline.compose import brief_title, compose_offline
 from briefing.offline.extract import RULES_VERSION, OfflineExtractor
 from briefing.offline.relate import contradictions, relate_offline
-from briefing.relations import candidate_pairs, parties_of
+from briefing.relations import opposed_pairs, parties_of
 from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
 
 # Extraction is CPU work on the event loop: more at once would not finish sooner.
@@ -42,7 +42,7 @@ class OfflineBackend:
         by_id = {f.finding_id: f for f in findings}
         # Parties (and which actors are too broad to compare on) come from every finding.
         parties = parties_of(findings)
-        relations = relate_offline(candidate_pairs(findings, limit=None, parties=parties), parties)
+        relations = relate_offline(opposed_pairs(findings, parties), parties)
         known = {frozenset((r.first, r.second)) for r in relations}
         relations += [
             r
