@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pysbd
 
@@ -79,8 +79,8 @@ def split_sentences(text: str, limit: int | None = None) -> list[Sentence]:
                 break
             # pysbd ends a sentence at a newline; inside a wrapped paragraph that is wrong.
             flat = piece.replace("\r", " ").replace("\n", " ")
-            for span in _segmenter().segment(flat):
-                start, end = piece_start + span.start, piece_start + span.end
+            for span_start, span_end in _spans(flat):
+                start, end = piece_start + span_start, piece_start + span_end
                 if merged and _is_wrong_split(para[merged[-1][0] : merged[-1][1]], para[start:end]):
                     merged[-1] = (merged[-1][0], end)
                 else:
@@ -94,6 +94,23 @@ def split_sentences(text: str, limit: int | None = None) -> list[Sentence]:
             begin = para_start + start + lead
             sentences.append(Sentence(stripped, begin, begin + len(stripped)))
     return sentences
+
+
+# Punctuation that may end a sentence inside a piece; a piece with none before its final
+# full stops and spaces is one sentence, as pysbd would find, and pysbd need not see it.
+# Quotes and parentheses are left to pysbd too: it splits off "(MENAFN) " and a closing quote.
+_INNER_END = re.compile(r"[.!?;:\u2026()\"\u201c\u201d]")
+_TAIL = re.compile(r"[.!?\s]*$")
+
+
+@lru_cache(maxsize=8192)  # wire copies repeat whole paragraphs
+def _spans(flat: str) -> tuple[tuple[int, int], ...]:
+    """pysbd's sentence spans of one piece of a paragraph (newlines already flattened)."""
+    tail = _TAIL.search(flat)
+    body = flat[: tail.start()] if tail else flat
+    if body.strip() and not _INNER_END.search(body):
+        return ((len(flat) - len(flat.lstrip()), len(flat)),)
+    return tuple((span.start, span.end) for span in _segmenter().segment(flat))
 
 
 def _pieces(para: str) -> Iterator[tuple[int, str]]:

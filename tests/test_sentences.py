@@ -197,3 +197,23 @@ def test_offsets_exact_in_a_messy_article() -> None:
 def test_empty_and_blank_text() -> None:
     assert split_sentences("") == []
     assert split_sentences(" \n\r\n  \n") == []
+
+
+def test_one_sentence_pieces_skip_pysbd_and_split_as_it_would() -> None:
+    """The fast path (a piece with no inner sentence end) gives pysbd's own spans, on every
+    paragraph of the seeds and the development corpus."""
+    from pathlib import Path
+
+    from briefing.sentences import _paragraphs, _pieces, _segmenter, _spans
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("seeds/*"), *root.glob("bench/devcorpus/*/pages/*")]
+    pieces = [
+        piece.replace("\r", " ").replace("\n", " ")
+        for path in files
+        for _, para in _paragraphs(path.read_text(encoding="utf-8", errors="replace"))
+        for _, piece in _pieces(para)
+    ]
+    assert len(pieces) > 300
+    for flat in pieces:
+        assert _spans(flat) == tuple((s.start, s.end) for s in _segmenter().segment(flat)), flat
