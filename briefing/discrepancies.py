@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from briefing.assemble import PlannedItem
 from briefing.grounding import GroundingFailure, ground_quote
@@ -41,6 +42,11 @@ class Discrepancy:
 ROLE_WINDOW = 60
 
 
+@lru_cache(maxsize=4096)
+def _name_regex(spellings: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, spellings)) + r")(?!\w)")
+
+
 def role_mentions(
     person: str, article: Article, spellings: tuple[str, ...] = ()
 ) -> list[RoleMention]:
@@ -49,14 +55,12 @@ def role_mentions(
     Finds the name first (a plain search), then reads the few words before it: a pattern
     that starts with the words would be tried at every position of a 10 MB article.
     """
-    mentions = []
+    mentions: list[RoleMention] = []
     text = article.text
-    names = re.compile(
-        r"(?<!\w)(?:"
-        + "|".join(map(re.escape, sorted({person, *spellings}, key=len, reverse=True)))
-        + r")(?!\w)"
-    )
-    for match in names.finditer(text):
+    spelled = tuple(sorted({person, *spellings}, key=len, reverse=True))
+    if not any(spelling in text for spelling in spelled):
+        return mentions  # most articles never name most people: skip them at C speed
+    for match in _name_regex(spelled).finditer(text):
         window_start = max(0, match.start() - ROLE_WINDOW)
         before = text[window_start : match.start()]
         before = before[before.find(" ") + 1 :] if window_start else before  # whole words only

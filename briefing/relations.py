@@ -229,9 +229,13 @@ def speaks_for_one_side(finding: Finding) -> bool:
 
 def subject_parties(statement: str, parties: Parties | None = None) -> set[str]:
     """Parties named where the sentence's subject stands: its first words."""
-    parties = parties or Parties(active(), active().broad_actors)
+    return set(_subject_parties(statement, parties or Parties(active(), active().broad_actors)))
+
+
+@lru_cache(maxsize=65536)  # one statement is compared in many pairs
+def _subject_parties(statement: str, parties: Parties) -> frozenset[str]:
     head = " ".join(main_clause(statement).split()[:SUBJECT_WORDS])
-    return parties.of(parties.lexicon.known_actors(head))
+    return frozenset(parties.of(parties.lexicon.known_actors(head)))
 
 
 def share_subject(first: Finding, second: Finding, parties: Parties | None = None) -> bool:
