@@ -256,6 +256,9 @@ def same_claim(a: str, b: str) -> bool:
 SAME_EVENT_DAYS = 2
 SAME_EVENT_OVERLAP = 0.6
 SAME_EVENT_MIN_WORDS = 5
+# An undated account (many scraped pages carry no date) is one event with another when both
+# give the same figures and this share of the shorter's words.
+SAME_EVENT_UNDATED_OVERLAP = 0.7
 
 
 def same_event(
@@ -269,17 +272,23 @@ def same_event(
     if a.article_id == b.article_id:
         return False
     when = [c.event_date or articles[c.article_id].published for c in (a, b)]
-    if when[0] is None or when[1] is None or abs((when[0] - when[1]).days) > SAME_EVENT_DAYS:
+    undated = when[0] is None or when[1] is None
+    if when[0] and when[1] and abs((when[0] - when[1]).days) > SAME_EVENT_DAYS:
         return False
     shared = words_a & words_b
     if len(shared) < SAME_EVENT_MIN_WORDS:
         return False
-    if len(shared) < SAME_EVENT_OVERLAP * min(len(words_a), len(words_b)):
+    overlap = SAME_EVENT_UNDATED_OVERLAP if undated else SAME_EVENT_OVERLAP
+    if len(shared) < overlap * min(len(words_a), len(words_b)):
         return False
+    numbers = [set(numbers_in(c.statement)) for c in (a, b)]
+    if undated:
+        # With no date to match, the same figures stand for it: "11,300 dead" twice.
+        if not numbers[0] or numbers[0] != numbers[1]:
+            return False
     # One account may give a figure more ("150 cases so far"); a figure the two give
     # differently keeps them apart.
-    numbers = [set(numbers_in(c.statement)) for c in (a, b)]
-    if not (numbers[0] <= numbers[1] or numbers[1] <= numbers[0]):
+    elif not (numbers[0] <= numbers[1] or numbers[1] <= numbers[0]):
         return False
     if polarity(a.statement) != polarity(b.statement):
         return False
@@ -304,6 +313,7 @@ def merge_findings(
     words = [
         {w for w in re.findall(r"\w+", t) if w not in _STOPWORDS and len(w) > 2} for t in texts
     ]
+    has_figure = [bool(numbers_in(c.statement)) for c in claims]
     frequency: Counter[str] = Counter(w for ws in words for w in ws)
     # Rarest first, ties by spelling: one integer per word, so each claim sorts at C speed.
     rank = {w: i for i, w in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
@@ -320,29 +330,37 @@ def merge_findings(
         # other words (see same_event), which is dated within SAME_EVENT_DAYS of it: such
         # claims share a bucket of days, so a word used all year makes no big block.
         day = _day_number(claims[position], articles)
-        if day is None:
-            continue
         shared = [w for w in ranked if frequency[w] > 1][:RAREST_WORDS]
-        for bucket in {day // DAY_BUCKET, (day + SAME_EVENT_DAYS) // DAY_BUCKET}:
+        buckets = (
+            set() if day is None else {day // DAY_BUCKET, (day + SAME_EVENT_DAYS) // DAY_BUCKET}
+        )
+        # An account with figures also meets undated accounts with them (see same_event).
+        if has_figure[position]:
+            buckets.add(UNDATED)
+        for bucket in buckets:
             for word in shared:
                 blocks[(word, bucket)].append(position)
     sets = UnionFind(len(claims))
-    compared: set[tuple[int, int]] = set()
+    # Each pair is tried once by each test: a pair an event block turned down may still be
+    # a near-copy, and the other way round.
+    compared: dict[bool, set[tuple[int, int]]] = {True: set(), False: set()}
     for (_, bucket), members in blocks.items():
         if len(members) > MAX_BLOCK_SIZE:
             continue
+        near_copies = bucket == NO_DAY
+        tried = compared[near_copies]
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if (a, b) in compared or sets.find(a) == sets.find(b):
+                if (a, b) in tried or sets.find(a) == sets.find(b):
                     continue
-                if bucket == NO_DAY:
-                    if fuzz.ratio(
-                        texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE
-                    ) and same_claim(claims[a].statement, claims[b].statement):
-                        sets.union(a, b)
-                    continue
-                compared.add((a, b))
-                if same_event(claims[a], claims[b], words[a], words[b], articles):
+                tried.add((a, b))
+                if near_copies:
+                    same = bool(
+                        fuzz.ratio(texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE)
+                    ) and same_claim(claims[a].statement, claims[b].statement)
+                else:
+                    same = same_event(claims[a], claims[b], words[a], words[b], articles)
+                if same:
                     sets.union(a, b)
     clusters: dict[int, list[Claim]] = defaultdict(list)
     for position, claim in enumerate(claims):
@@ -357,6 +375,7 @@ def merge_findings(
 # near-copies, compared whatever their dates.
 DAY_BUCKET = SAME_EVENT_DAYS + 1
 NO_DAY = -1
+UNDATED = -2
 
 
 def _day_number(claim: Claim, articles: dict[str, Article]) -> int | None:

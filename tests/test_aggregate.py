@@ -286,3 +286,25 @@ def test_a_negation_written_two_ways_is_one_event(first: str, second: str, merge
         group_syndicated([a, b]),
     )
     assert (len(findings) == 1) == merged
+
+
+@pytest.mark.parametrize(
+    ("second", "merged"),
+    [
+        # No date on either page: the same figure and most of the words make one event.
+        ("The flood killed 11,300 people in Harrow, the relief agency said on Sunday.", True),
+        # Another figure, or no figure at all, is not enough without a date.
+        ("The flood killed 3,958 people in Harrow, the relief agency said on Sunday.", False),
+        ("The flood killed many people in Harrow, the relief agency said on Sunday.", False),
+    ],
+)
+def test_undated_accounts_are_one_event_only_by_the_same_figures(second: str, merged: bool) -> None:
+    first = "The flood in Harrow killed 11,300 people, the relief agency said on Sunday."
+    a = make_article(first, path="c/a.txt")
+    b = make_article(second, path="c/b.txt")
+    findings = merge_findings(
+        [make_claim(a, first), make_claim(b, second)],
+        {a.article_id: a, b.article_id: b},
+        group_syndicated([a, b]),
+    )
+    assert (len(findings) == 1) == merged
