@@ -162,21 +162,23 @@ class LLMExtractor:
         self._prompt = load_prompt(EXTRACT_CLAIMS)
         self.prompt_version = self._prompt.version
 
-    async def extract(self, article: Article) -> ArticleExtraction:
+    def parts(self, article: Article) -> tuple[list[str], list[str]]:
+        """The parts of an article sent as one call each, and a note when some are left out."""
         parts = split_for_budget(article.text, self.max_part_chars)
+        if len(parts) <= MAX_PARTS_PER_ARTICLE:
+            return parts, []
+        # A scraped dump is not an article: read its lead, and say so.
+        note = f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
+        return parts[:MAX_PARTS_PER_ARTICLE], [note]
+
+    async def extract(self, article: Article) -> ArticleExtraction:
+        parts, notes = self.parts(article)
         accepted: list[tuple[QuotedClaim, list[Evidence]]] = []
         dropped: list[str] = []
-        notes: list[str] = []
-        if len(parts) > MAX_PARTS_PER_ARTICLE:
-            # A scraped dump is not an article: read its lead, and say so.
-            notes.append(
-                f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
-            )
-            parts = parts[:MAX_PARTS_PER_ARTICLE]
         reasks = 0
         inferred: tuple[dt.date, Evidence] | None = None
         for number, part in enumerate(parts, start=1):
-            state, response = await self._extract_part(article, part, number, len(parts))
+            state, response = await self.extract_part(article, part, number, len(parts))
             accepted.extend(state.accepted)
             dropped.extend(state.dropped)
             reasks += max(0, state.scope.calls - 1)
@@ -197,9 +199,10 @@ class LLMExtractor:
             inferred_date_evidence=inferred[1] if inferred and not article.published else None,
         )
 
-    async def _extract_part(
+    async def extract_part(
         self, article: Article, text: str, number: int, count: int
     ) -> tuple[GroundingState, ClaimExtraction]:
+        """One call (and its re-asks) for one part; a batch writes its requests through it."""
         messages = self._prompt.render(
             title=article.title,
             outlet=article.outlet,
