@@ -175,7 +175,9 @@ class Backfill:
     """Submit and collect extraction batches for one corpus and its store."""
 
     def __init__(self, corpus: Corpus, store: Store, settings: config.Settings) -> None:
-        settings.backend_name()  # the LLM must be configured (a key or a base URL)
+        # Batches are the LLM's, whatever backend the settings name; it must be configured.
+        settings = dataclasses.replace(settings, backend="llm")
+        settings.backend_name()
         self.corpus = corpus
         self.store = store
         self.settings = settings
@@ -236,11 +238,11 @@ class Backfill:
         for article in articles:
             self.store.record_article(article)
             key = cache_key(article, "llm", None, backend.cache_version)
-            if key in held:
-                result.in_batch += 1
-                continue
             if self.store.cached_extraction(key) is not None:
                 result.cached += 1
+                continue
+            if key in held:
+                result.in_batch += 1
                 continue
             lines = []
             for number, body in enumerate(await request_bodies(backend.extractor, article), 1):
