@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from openai.types import Batch, FileObject
 from openai.types.chat import ChatCompletion
 
 from briefing import config, generate
@@ -37,8 +39,14 @@ from briefing.llm.batch import (
     submit_batch,
 )
 from briefing.store import Store
-from tests.conftest import FIXTURE_PORT, TEST_API_KEY
-from tests.fixture_server import BatchPlan, choose_payload, completion_body, load_fixtures
+from tests.conftest import CASSETTES, FIXTURE_PORT, TEST_API_KEY
+from tests.fixture_server import (
+    MODEL_NAME,
+    BatchPlan,
+    choose_payload,
+    completion_body,
+    load_fixtures,
+)
 
 SINCE = dt.date(2025, 2, 1)
 
@@ -360,3 +368,27 @@ def test_every_batch_command_has_help_ending_with_an_example(
     assert f"Usage: briefing batch {command} [OPTIONS]" in out
     last = [line.strip() for line in out.splitlines() if line.strip()][-1]
     assert last.startswith(f"briefing batch {command}")
+
+
+def test_recorded_batch_responses_are_the_fixture_servers_files_and_batches() -> None:
+    answers = 0
+    for path in sorted((CASSETTES / "test_batch").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert TEST_API_KEY not in text and "Bearer" not in text
+        for interaction in yaml.safe_load(text)["interactions"]:
+            uri, response = interaction["request"]["uri"], interaction["response"]
+            body = response["body"]["string"]
+            if response["status"]["code"] != 200:
+                continue
+            if uri.endswith("/content"):  # a batch's output or error file: one result a line
+                for line in body.splitlines():
+                    result = json.loads(line)
+                    reply = (result.get("response") or {}).get("body") or {}
+                    if (result.get("response") or {}).get("status_code") == 200:
+                        assert ChatCompletion.model_validate(reply).model == MODEL_NAME
+                        answers += 1
+            elif "/batches" in uri and "/batches?" not in uri:
+                assert Batch.model_validate(json.loads(body)).endpoint == "/v1/chat/completions"
+            elif uri.endswith("/files"):
+                assert FileObject.model_validate(json.loads(body)).purpose == "batch"
+    assert answers >= 5
