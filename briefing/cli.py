@@ -972,7 +972,7 @@ def batch_collect(
     missing = result.failed + result.not_extracted
     if missing:
         raise BriefingError(
-            f"{len(missing)} article(s) not extracted, first {missing[0]}; the"
+            f"{len(missing)} article(s) not extracted (named above), first {missing[0].path}; the"
             f" {result.stored + result.already} extracted are kept in the store. Send the"
             " rest again with: briefing batch submit"
         )

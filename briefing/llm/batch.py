@@ -539,7 +539,7 @@ def _read_result_line(line: str, answers: dict[str, str], failures: dict[str, st
     else:
         code, message = None, str(error)
     status = response.get("status_code") if isinstance(response, dict) else None
-    words = " ".join(str(part) for part in (code, message) if part) or "no answer"
+    words = ": ".join(str(part) for part in (code, message) if part) or "no answer"
     failures[custom_id] = (f"HTTP {status}: " if status else "") + " ".join(words.split())[:200]
 
 
