@@ -965,6 +965,12 @@ def batch_collect(
             f" {usage.completion_tokens} completion tokens, {usage.cost_text()}"
         )
     for state in result.running:
+        if state.submission.batch_id is None:  # a submit stopped before the API had it
+            _say(
+                f"submission {state.submission.submission} was not sent (stopped half way):"
+                " run `briefing batch submit` again"
+            )
+            continue
         _say(
             f"batch {state.submission.batch_id} is {state.submission.status}: run"
             " `briefing batch collect` again later (or with --wait)"
