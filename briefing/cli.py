@@ -33,6 +33,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from briefing import __version__, config
+from briefing.assemble import counted
 from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError, CorpusError
 from briefing.pipeline import generate as generate_brief
 from briefing.render import (
@@ -757,6 +758,230 @@ def review(
         raise ConfigurationError("give exactly one of --accept or --reject")
     decision = record_decision(claim_id, "accepted" if accept else "rejected", note, corpus)
     _echo(f"{decision.claim_id}: {decision.decision} by {decision.reviewer} at {decision.at}")
+
+
+# --- briefing batch: backfills through the Batch API (briefing/llm/batch.py) --------------
+
+batch_app = typer.Typer(
+    name="batch",
+    help="Backfill a corpus through the OpenAI Batch API: half the price, answered within 24 h.",
+    epilog=_example(
+        "briefing batch submit --corpus year/", "briefing batch collect --corpus year/ --wait"
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(batch_app)
+
+
+def _batch_settings(
+    model: str | None, mode: Mode | None, lexicon: list[Path] | None, timeout: float | None
+) -> config.Settings:
+    return _settings(
+        Extractor.llm, model, mode, config.DEFAULT_CONCURRENCY, None, None, lexicon, timeout
+    )
+
+
+def _batch_line(state: Any) -> str:
+    """One submission as `batch status` and `batch collect` show it."""
+    submission = state.submission
+    name = submission.batch_id or f"(not sent: {submission.submission})"
+    counts = [counted(state.articles, "article")]
+    if state.answered:
+        counts.append(f"{state.answered} answered")
+    if state.failed:
+        counts.append(f"{state.failed} failed")
+    if state.api_total is not None and state.pending:
+        counts.append(f"{state.api_done}/{state.api_total} requests done")
+    note = f"; {submission.note}" if submission.note else ""
+    return f"{name}  {submission.status}  {submission.model}  {', '.join(counts)}{note}"
+
+
+@batch_app.command(
+    "submit",
+    epilog=_example(
+        "briefing batch submit --corpus year/",
+        "briefing batch submit --corpus year/ --since 2024-06-01 --model gpt-4o-mini",
+    ),
+)
+def batch_submit(
+    corpus: CorpusOption = config.DEFAULT_CORPUS,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="Only articles published from this date."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Only articles up to this date.")
+    ] = None,
+    undated: Annotated[
+        Undated, typer.Option(help="With --since: include undated articles or leave them out.")
+    ] = Undated.include,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    timeout: TimeoutOption = None,
+    lexicon: LexiconOption = None,
+) -> None:
+    """Send the extraction of every article not yet in the store as one batch, and print its id.
+
+    Running it again sends only what is neither extracted nor in a batch already sent, and
+    finishes a submission that a stop cut short.
+    """
+    from briefing.llm.batch import submit_batch
+
+    result = submit_batch(
+        corpus,
+        settings=_batch_settings(model, mode, lexicon, timeout),
+        since=_date("--since", since),
+        until=_date("--until", until),
+        undated=undated.value,
+    )
+    for name in result.forgotten:
+        _say(f"submission {name} was never sent and its file is gone: its articles are sent anew")
+    requests = sum(s.requests for s in result.submitted)
+    batches = len(result.submitted)
+    _say(
+        f"{counted(result.articles, 'article')} sent ({counted(requests, 'request')} in"
+        f" {batches} batch{'' if batches == 1 else 'es'}); {result.cached} already in the store,"
+        f" {result.in_batch} in a batch sent before"
+    )
+    if result.submitted:
+        _say(f"collect the answers with: briefing batch collect --corpus {corpus} --wait")
+    for submission in result.submitted:
+        _echo(submission.batch_id or submission.submission)
+
+
+@batch_app.command("status", epilog=_example("briefing batch status --corpus year/"))
+def batch_status_command(corpus: CorpusOption = config.DEFAULT_CORPUS) -> None:
+    """List the batches sent from this corpus's store and how far each has come."""
+    from briefing.llm.batch import batch_status
+
+    states = batch_status(corpus, settings=_batch_settings(None, None, None, None))
+    if not states:
+        _say("no batch has been sent from this store: briefing batch submit sends one")
+    for state in states:
+        _echo(_batch_line(state))
+
+
+class CollectProgress:
+    """One display on stderr: a bar per running batch, then the extraction of its answers.
+    Off a terminal, a line each time a batch's count changes."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.batches: dict[str, Any] = {}
+        self.last: dict[str, tuple[int, int]] = {}
+        self.extraction: Any = None
+        self.counts = {"extracted": 0, "cached": 0, "reasked": 0, "failed": 0}
+
+    def __enter__(self) -> CollectProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def batch(self, submission: Any, done: int, total: int) -> None:
+        name = submission.batch_id or submission.submission
+        if name not in self.batches:
+            self.batches[name] = self.progress.add_task(f"batch {name}", total=total, counts="")
+        self.progress.update(self.batches[name], completed=done, total=total)
+        if not self.console.is_terminal and self.last.get(name) != (done, total):
+            _say(f"batch {name}: {done}/{total} requests done")
+        self.last[name] = (done, total)
+
+    def extract(self, event: str, count: int) -> None:
+        if self.extraction is None:
+            self.extraction = self.progress.add_task("extracting", total=None, counts="")
+        if event == "total":
+            self.progress.update(self.extraction, total=count)
+            return
+        self.counts[event] = self.counts.get(event, 0) + count
+        advance = count if event in ("extracted", "cached", "failed") else 0
+        summary = ", ".join(f"{n} {name}" for name, n in self.counts.items() if n)
+        self.progress.update(self.extraction, advance=advance, counts=summary)
+
+
+@batch_app.command(
+    "collect",
+    epilog=_example(
+        "briefing batch collect --corpus year/", "briefing batch collect --corpus year/ --wait"
+    ),
+)
+def batch_collect(
+    corpus: CorpusOption = config.DEFAULT_CORPUS,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for every batch to finish (a progress bar).")
+    ] = False,
+    poll: Annotated[
+        float,
+        typer.Option(min=0.0, metavar="SECONDS", help="With --wait: seconds between checks."),
+    ] = 30.0,
+    concurrency: ConcurrencyOption = config.DEFAULT_CONCURRENCY,
+    timeout: TimeoutOption = None,
+    lexicon: LexiconOption = None,
+) -> None:
+    """Extract the articles of finished batches into the store, as live answers are.
+
+    Each answer is validated and its quotes grounded; a claim that fails is re-asked live.
+    Articles a batch did not answer (failed, expired) are named; `batch submit` sends them
+    again. Then `briefing generate` or `weekly` uses the store, with no extraction call.
+    """
+    from briefing.llm.batch import collect_batches
+
+    settings = _settings(Extractor.llm, None, None, concurrency, None, None, lexicon, timeout)
+    progress = CollectProgress(err)
+    try:
+        with progress:
+            result = collect_batches(
+                corpus,
+                settings=settings,
+                wait=wait,
+                poll_seconds=poll,
+                on_batch=progress.batch,
+                progress=progress.extract,
+            )
+    except KeyboardInterrupt as stop:
+        raise _Stopped(Interrupted.of(stop, progress.counts["extracted"])) from None
+    for state in result.batches:
+        _echo(_batch_line(state))
+    for problem in result.failed + result.not_extracted:
+        _say(f"not extracted: {problem}")
+    _say(
+        f"{counted(result.stored, 'article')} extracted from batch answers"
+        f" ({result.reasks} re-asked live), {result.already} collected before"
+    )
+    usage = result.usage
+    if usage.calls:
+        _say(
+            f"LLM: {usage.calls} answers and calls, {usage.prompt_tokens} prompt +"
+            f" {usage.completion_tokens} completion tokens, {usage.cost_text()}"
+        )
+    for state in result.running:
+        if state.submission.batch_id is None:  # a submit stopped before the API had it
+            _say(
+                f"submission {state.submission.submission} was not sent (stopped half way):"
+                " run `briefing batch submit` again"
+            )
+            continue
+        _say(
+            f"batch {state.submission.batch_id} is {state.submission.status}: run"
+            " `briefing batch collect` again later (or with --wait)"
+        )
+    missing = result.failed + result.not_extracted
+    if missing:
+        raise BriefingError(
+            f"{len(missing)} article(s) not extracted (named above), first {missing[0].path}; the"
+            f" {result.stored + result.already} extracted are kept in the store. Send the"
+            " rest again with: briefing batch submit"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

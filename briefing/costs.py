@@ -22,6 +22,9 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gpt-5-nano": (0.05, 0.40),
 }
 
+# The Batch API answers within 24 hours at half the price of a live call.
+BATCH_PRICE_FACTOR = 0.5
+
 
 def price_of(model: str | None) -> tuple[float, float] | None:
     """(input, output) dollars per million tokens, or None when the price is unknown."""
@@ -33,11 +36,15 @@ def price_of(model: str | None) -> tuple[float, float] | None:
     return PRICES_PER_MILLION.get(snapshot.group(1)) if snapshot else None
 
 
-def cost_of(model: str | None, prompt_tokens: int, completion_tokens: int) -> float | None:
+def cost_of(
+    model: str | None, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+) -> float | None:
+    """Dollars for one call's tokens; `batch`: answered through the Batch API."""
     price = price_of(model)
     if price is None:
         return None
-    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
+    factor = BATCH_PRICE_FACTOR if batch else 1.0
+    return factor * (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
 
 
 @dataclass
@@ -57,11 +64,14 @@ class Usage:
     def priced(self) -> bool:
         return not self.unpriced_models
 
-    def add(self, model: str | None, prompt_tokens: int, completion_tokens: int) -> None:
-        """Count one answered call's tokens and price them as `model`'s."""
+    def add(
+        self, model: str | None, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+    ) -> None:
+        """Count one answered call's tokens and price them as `model`'s (at the Batch API's
+        price when `batch`)."""
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
-        cost = cost_of(model, prompt_tokens, completion_tokens)
+        cost = cost_of(model, prompt_tokens, completion_tokens, batch=batch)
         if cost is None:
             self.unpriced_models.add(model or "unnamed model")
         else:

@@ -157,6 +157,49 @@ def m004_derived_claims(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m005_batches(db: sqlite3.Connection) -> None:
+    """Extraction requests sent through the Batch API (briefing/llm/batch.py).
+
+    A submission is one JSONL file of requests, named by its content hash, so that the same
+    work submitted twice is one submission; `batch_id` is set once the API has the batch.
+    Each request keeps its answer (the completion's JSON) until its article is extracted,
+    so a collect that stops after downloading never downloads or pays again.
+    """
+    _run_script(
+        db,
+        """
+        CREATE TABLE batches (
+            submission TEXT PRIMARY KEY,
+            batch_id TEXT UNIQUE,
+            input_file_id TEXT,
+            corpus TEXT NOT NULL,
+            model TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            status TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            downloaded_at TEXT,
+            note TEXT
+        );
+        CREATE TABLE batch_requests (
+            submission TEXT NOT NULL REFERENCES batches(submission) ON DELETE CASCADE,
+            custom_id TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            cache_key TEXT NOT NULL,
+            messages_key TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'answered', 'failed')),
+            answer TEXT,
+            error TEXT,
+            PRIMARY KEY (submission, custom_id)
+        );
+        CREATE INDEX batch_requests_key ON batch_requests(cache_key);
+        ALTER TABLE calls ADD COLUMN batch_id TEXT
+        """,
+    )
+
+
 def cache_key(
     article: Article, extractor: str, model: str | None, prompt_version: str | None
 ) -> str:
@@ -199,6 +242,37 @@ class RejectedQuote:
     def covers(self, article_id: str, start: int, end: int) -> bool:
         """The span overlaps this rejected quote: citing it would cite the rejected words."""
         return article_id == self.article_id and start < self.end and self.start < end
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One JSONL file of extraction requests sent (or about to be sent) as one batch."""
+
+    submission: str
+    batch_id: str | None
+    input_file_id: str | None
+    corpus: str
+    model: str
+    mode: str
+    status: str  # "written" until the API has it, then the API's status
+    requests: int
+    created_at: str
+    downloaded_at: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request line of a submission: which part of which article, and its answer."""
+
+    custom_id: str
+    article_id: str
+    path: str
+    cache_key: str
+    messages_key: str
+    outcome: str = "pending"  # pending, answered, failed
+    answer: str | None = None  # the completion, as JSON, once answered
+    error: str | None = None
 
 
 def _set_wal(db: sqlite3.Connection) -> None:
@@ -554,10 +628,12 @@ class Store:
         completion_tokens: int | None = None,
         latency_ms: int | None = None,
         error: str | None = None,
+        batch_id: str | None = None,
     ) -> None:
         self.db.execute(
             "INSERT INTO calls (at, article_id, purpose, model, prompt_version, prompt_tokens,"
-            " completion_tokens, latency_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " completion_tokens, latency_ms, status, error, batch_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _now(),
                 article_id,
@@ -569,6 +645,7 @@ class Store:
                 latency_ms,
                 status,
                 _storable(error),
+                batch_id,
             ),
         )
 
@@ -577,3 +654,128 @@ class Store:
         cursor = self.db.execute("SELECT * FROM claims ORDER BY article_id, quote_start")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    # Batches (briefing/llm/batch.py): submissions, their requests and their answers.
+
+    @_guarded
+    def save_submission(self, submission: Submission, requests: list[BatchRequest]) -> None:
+        """Record a submission and its requests; one already recorded is left as it is."""
+        with self.transaction() as db:
+            known = db.execute(
+                "SELECT 1 FROM batches WHERE submission = ?", (submission.submission,)
+            ).fetchone()
+            if known:
+                return
+            db.execute(
+                "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    submission.submission,
+                    submission.batch_id,
+                    submission.input_file_id,
+                    submission.corpus,
+                    submission.model,
+                    submission.mode,
+                    submission.status,
+                    submission.requests,
+                    submission.created_at,
+                    submission.downloaded_at,
+                    submission.note,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO batch_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        submission.submission,
+                        r.custom_id,
+                        r.article_id,
+                        _storable(r.path),
+                        r.cache_key,
+                        r.messages_key,
+                        r.outcome,
+                        r.answer,
+                        r.error,
+                    )
+                    for r in requests
+                ],
+            )
+
+    @_guarded
+    def update_submission(
+        self,
+        submission: str,
+        *,
+        batch_id: str | None = None,
+        input_file_id: str | None = None,
+        status: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Set the fields given (not None) of a submission."""
+        given = {"batch_id": batch_id, "input_file_id": input_file_id, "status": status}
+        given["note"] = _storable(note)
+        fields = {name: value for name, value in given.items() if value is not None}
+        if fields:
+            columns = ", ".join(f"{name} = ?" for name in fields)
+            self.db.execute(
+                f"UPDATE batches SET {columns} WHERE submission = ?", (*fields.values(), submission)
+            )
+
+    @_guarded
+    def forget_submission(self, submission: str) -> None:
+        """Drop a submission the API never received (its requests go with it)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM batch_requests WHERE submission = ?", (submission,))
+            db.execute("DELETE FROM batches WHERE submission = ?", (submission,))
+
+    @_guarded
+    def submissions(self) -> list[Submission]:
+        rows = self.db.execute("SELECT * FROM batches ORDER BY created_at, submission")
+        return [Submission(*row) for row in rows]
+
+    @_guarded
+    def batch_requests(self, submission: str) -> list[BatchRequest]:
+        rows = self.db.execute(
+            "SELECT custom_id, article_id, path, cache_key, messages_key, outcome, answer, error"
+            " FROM batch_requests WHERE submission = ? ORDER BY rowid",
+            (submission,),
+        )
+        return [BatchRequest(*row) for row in rows]
+
+    @_guarded
+    def keys_in_batches(self) -> set[str]:
+        """Cache keys of articles a batch still holds: sent and not failed, or answered."""
+        rows = self.db.execute(
+            "SELECT DISTINCT cache_key FROM batch_requests WHERE outcome IN ('pending', 'answered')"
+        )
+        return {row[0] for row in rows}
+
+    @_guarded
+    def save_batch_outcomes(
+        self,
+        submission: str,
+        answers: dict[str, str],
+        failures: dict[str, str],
+        status: str,
+    ) -> None:
+        """A finished batch's answers and failures by custom_id, in one transaction; a
+        request the batch neither answered nor failed is failed with the batch's status."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE batch_requests SET outcome = 'answered', answer = ?, error = NULL"
+                " WHERE submission = ? AND custom_id = ? AND outcome = 'pending'",
+                [(_storable(answer), submission, cid) for cid, answer in answers.items()],
+            )
+            db.executemany(
+                "UPDATE batch_requests SET outcome = 'failed', error = ?"
+                " WHERE submission = ? AND custom_id = ? AND outcome = 'pending'",
+                [(_storable(error), submission, cid) for cid, error in failures.items()],
+            )
+            db.execute(
+                "UPDATE batch_requests SET outcome = 'failed', error = ?"
+                " WHERE submission = ? AND outcome = 'pending'",
+                (f"the batch ended {status} without an answer for this request", submission),
+            )
+            db.execute(
+                "UPDATE batches SET status = ?, downloaded_at = ? WHERE submission = ?",
+                (status, _now(), submission),
+            )

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import email.policy
 import hashlib
 import json
 import random
@@ -30,9 +32,12 @@ import socket
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "llm"
 MODEL_NAME = "briefing-fixture-server"
@@ -88,6 +93,7 @@ class FixtureState:
         self.requests = 0
         self.faulted = 0
         self.lock = threading.Lock()
+        self.batches = BatchBook()  # /v1/files and /v1/batches (see below)
 
     def next_fault(self, key: str = "") -> str | None:
         """A queued fault, else a drawn one for the `occurrence`-th request with this key."""
@@ -372,10 +378,298 @@ def serve(
     state = FixtureState(
         load_fixtures(folder), faults, fault_rate, seed=seed, synthesize=synthesize
     )
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
+    server = ThreadingHTTPServer(("127.0.0.1", port), with_batches(make_handler(state), state))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, state
+
+
+# The Files and Batch endpoints: a batch's requests are answered as the live endpoint would
+# answer them, once the batch is read `polls` times; a plan makes some fail or the batch
+# expire. Ids are hashes of content, so recorded cassettes replay with the same paths.
+
+EXPIRED_MESSAGE = "This request could not be executed before the completion window expired."
+
+
+@dataclass
+class BatchPlan:
+    """How the next batches behave: set by a test (state.batches.plan), by POST
+    /fixture/batch-plan {"polls": 2, "fail": ["phrase"], "expire_after": 3}, or by flags."""
+
+    polls: int = 1  # reads that find a batch still in progress before it finishes
+    fail: list[str] = field(default_factory=list)  # a request whose prompt holds one fails
+    expire_after: int | None = None  # the batch expires after answering this many requests
+    refuse: str | None = None  # the whole batch fails validation with this message
+
+
+@dataclass
+class FixtureBatch:
+    body: dict[str, Any]  # the batch object as the API shows it
+    lines: list[dict[str, Any]]
+    plan: BatchPlan
+    reads: int = 0
+
+
+class BatchBook:
+    """Uploaded files and created batches, in memory."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self.batches: dict[str, FixtureBatch] = {}
+        self.plan = BatchPlan()
+        self.created = 0  # batches created, for tests that count them
+        self.lock = threading.Lock()
+
+    def add_file(self, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
+        file_id = f"file-{hashlib.sha256(content).hexdigest()[:24]}"
+        body = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": CREATED,
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
+        with self.lock:
+            self.files[file_id] = (body, content)
+        return body
+
+    def create(self, request: dict[str, Any]) -> dict[str, Any] | str:
+        file_id = str(request.get("input_file_id"))
+        if file_id not in self.files:
+            return f"no file {file_id}"
+        try:
+            lines = [
+                json.loads(line) for line in self.files[file_id][1].decode().splitlines() if line
+            ]
+        except ValueError:
+            return f"file {file_id} is not JSONL"
+        with self.lock:
+            self.created += 1
+            same_file = sum(b.body["input_file_id"] == file_id for b in self.batches.values())
+            digest = hashlib.sha256(f"{file_id}|{same_file}".encode()).hexdigest()[:24]
+            batch_id = f"batch_{digest}"
+            body = {
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": request.get("endpoint"),
+                "errors": None,
+                "input_file_id": file_id,
+                "completion_window": request.get("completion_window"),
+                "status": "validating",
+                "output_file_id": None,
+                "error_file_id": None,
+                "created_at": CREATED,
+                "in_progress_at": None,
+                "expires_at": CREATED + 86_400,
+                "finalizing_at": None,
+                "completed_at": None,
+                "failed_at": None,
+                "expired_at": None,
+                "cancelling_at": None,
+                "cancelled_at": None,
+                "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                "metadata": request.get("metadata"),
+            }
+            plan = dataclasses.replace(self.plan, fail=list(self.plan.fail))
+            self.batches[batch_id] = FixtureBatch(body, lines, plan)
+        return body
+
+    def read(self, batch_id: str, state: FixtureState) -> dict[str, Any] | None:
+        """The batch as the API shows it now: each read moves it on."""
+        with self.lock:
+            batch = self.batches.get(batch_id)
+            if batch is None:
+                return None
+            body = batch.body
+            if body["status"] in ("completed", "expired", "failed", "cancelled"):
+                return body
+            batch.reads += 1
+            total = len(batch.lines)
+            if batch.reads <= batch.plan.polls:
+                body["status"] = "in_progress"
+                body["in_progress_at"] = CREATED + 1
+                body["request_counts"]["completed"] = total * batch.reads // (batch.plan.polls + 1)
+                return body
+        self._finish(batch, state)
+        return batch.body
+
+    def cancel(self, batch_id: str, state: FixtureState) -> dict[str, Any] | None:
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return None
+        if batch.body["status"] not in ("completed", "expired", "failed", "cancelled"):
+            batch.plan.expire_after = 0
+            self._finish(batch, state, ended="cancelled")
+        return batch.body
+
+    def _finish(self, batch: FixtureBatch, state: FixtureState, ended: str = "") -> None:
+        body, plan = batch.body, batch.plan
+        if plan.refuse:
+            body["status"] = "failed"
+            body["failed_at"] = CREATED + 2
+            body["errors"] = {
+                "object": "list",
+                "data": [{"code": "invalid_request", "message": plan.refuse, "line": None}],
+            }
+            return
+        answered: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for line in batch.lines:
+            custom_id = str(line.get("custom_id"))
+            request = line.get("body") or {}
+            line_id = hashlib.sha256(f"{body['id']}|{custom_id}".encode()).hexdigest()[:24]
+            result: dict[str, Any] = {"id": f"batch_req_{line_id}", "custom_id": custom_id}
+            if plan.expire_after is not None and len(answered) >= plan.expire_after:
+                code = "batch_cancelled" if ended == "cancelled" else "batch_expired"
+                message = "The batch was cancelled." if ended else EXPIRED_MESSAGE
+                failed.append(
+                    {**result, "response": None, "error": {"code": code, "message": message}}
+                )
+                continue
+            prompt = _text_of(request.get("messages", [])[:2])
+            payload = choose_payload(state.fixtures, request, state.synthesize)
+            if any(phrase in prompt or phrase == custom_id for phrase in plan.fail):
+                status, reply = (
+                    500,
+                    {"error": {"message": "fixture server fault", "type": "server_error"}},
+                )
+            elif payload is None:
+                status = 400
+                reply = {
+                    "error": {
+                        "message": "the fixture server has no curated response for this prompt",
+                        "type": "fixture_error",
+                    }
+                }
+            else:
+                status, reply = 200, completion_body(request, payload)
+            response = {"status_code": status, "request_id": f"req_{line_id}", "body": reply}
+            (answered if status == 200 else failed).append(
+                {**result, "response": response, "error": None}
+            )
+        for name, results in (("output_file_id", answered), ("error_file_id", failed)):
+            if results:
+                content = "".join(json.dumps(r) + "\n" for r in results).encode()
+                body[name] = self.add_file(content, f"{body['id']}_{name}.jsonl", "batch_output")[
+                    "id"
+                ]
+        ran_out = any((r.get("error") or {}).get("code") == "batch_expired" for r in failed)
+        body["status"] = ended or ("expired" if ran_out else "completed")
+        body[f"{body['status']}_at"] = CREATED + 2
+        body["request_counts"] = {
+            "total": len(batch.lines),
+            "completed": len(answered),
+            "failed": len(failed),
+        }
+
+
+def _form_parts(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """The fields of a multipart/form-data body: name -> (filename, content)."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields[name] = (part.get_filename(), payload)
+    return fields
+
+
+def with_batches(
+    handler: type[BaseHTTPRequestHandler], state: FixtureState
+) -> type[BaseHTTPRequestHandler]:
+    """`handler` that also serves /v1/files, /v1/batches and POST /fixture/batch-plan."""
+    book = state.batches
+
+    class BatchHandler(handler):  # type: ignore[valid-type,misc]
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path.rstrip("/")
+            parts = path.split("/")
+            if path.endswith("/batches"):
+                data = [b.body for b in reversed(list(book.batches.values()))]  # newest first
+                first = data[0]["id"] if data else None
+                last = data[-1]["id"] if data else None
+                self._send_json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": data,
+                        "first_id": first,
+                        "last_id": last,
+                        "has_more": False,
+                    },
+                )
+            elif len(parts) >= 2 and parts[-2] == "batches":
+                body = book.read(parts[-1], state)
+                if body is None:
+                    self._error(404, f"No batch found with id '{parts[-1]}'")
+                else:
+                    self._send_json(200, body)
+            elif len(parts) >= 3 and parts[-3] == "files" and parts[-1] == "content":
+                found = book.files.get(parts[-2])
+                if found is None:
+                    self._error(404, f"No such File object: {parts[-2]}")
+                else:
+                    self._send_bytes(found[1])
+            elif len(parts) >= 2 and parts[-2] == "files":
+                found = book.files.get(parts[-1])
+                if found is None:
+                    self._error(404, f"No such File object: {parts[-1]}")
+                else:
+                    self._send_json(200, found[0])
+            else:
+                super().do_GET()
+
+        def _send_bytes(self, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path.rstrip("/")
+            parts = path.split("/")
+            routes = path.endswith(("/files", "/batches", "/cancel", "/fixture/batch-plan"))
+            if not routes:
+                super().do_POST()
+                return
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if path.endswith("/fixture/batch-plan"):
+                book.plan = BatchPlan(**json.loads(raw or b"{}"))
+                self._send_json(200, {"plan": book.plan.__dict__})
+            elif path.endswith("/files"):
+                fields = _form_parts(self.headers.get("Content-Type", ""), raw)
+                filename, content = fields.get("file", (None, b""))
+                purpose = fields.get("purpose", (None, b""))[1].decode()
+                if not content:
+                    self._error(400, "no file in the upload")
+                    return
+                self._send_json(200, book.add_file(content, filename or "upload.jsonl", purpose))
+            elif path.endswith("/cancel"):
+                body = book.cancel(parts[-2], state)
+                if body is None:
+                    self._error(404, f"No batch found with id '{parts[-2]}'")
+                else:
+                    self._send_json(200, body)
+            else:
+                try:
+                    created = book.create(json.loads(raw))
+                except json.JSONDecodeError:
+                    self._error(400, "request body is not JSON")
+                    return
+                if isinstance(created, str):
+                    self._error(400, created)
+                else:
+                    self._send_json(200, created)
+
+    return BatchHandler
 
 
 def main() -> None:
@@ -391,11 +685,26 @@ def main() -> None:
     parser.add_argument(
         "--synthesize", action="store_true", help="answer articles that have no curated response"
     )
+    parser.add_argument(
+        "--batch-polls", type=int, default=1, help="reads of a batch that find it still running"
+    )
+    parser.add_argument(
+        "--batch-fail",
+        action="append",
+        default=[],
+        help="a batched request whose article holds this phrase fails (HTTP 500)",
+    )
+    parser.add_argument(
+        "--batch-expire-after", type=int, default=None, help="a batch expires after N answers"
+    )
     args = parser.parse_args()
     state = FixtureState(
         load_fixtures(), args.fault, args.fault_rate, seed=args.seed, synthesize=args.synthesize
     )
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
+    state.batches.plan = BatchPlan(
+        polls=args.batch_polls, fail=args.batch_fail, expire_after=args.batch_expire_after
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), with_batches(make_handler(state), state))
     print(
         f"fixture server on http://127.0.0.1:{args.port}/v1 ({len(state.fixtures)} articles)",
         flush=True,

@@ -239,6 +239,7 @@ def test_second_run_comes_from_the_store(
             "m002_llm_cache",
             "m003_reviews",
             "m004_derived_claims",
+            "m005_batches",
         ]
     finally:
         store.close()

@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
@@ -65,6 +65,21 @@ current_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar
 )
 
 CallLogger = Callable[..., None]
+
+
+class BatchAnswers(Protocol):
+    """Requests answered through the Batch API (briefing/llm/batch.py), not sent live."""
+
+    def answer(self, request: dict[str, Any]) -> tuple[Any, str] | None:
+        """(the completion, its batch id) for a request a batch answered; None to send it
+        live (a re-ask). May raise instead: writing a batch captures each request."""
+        ...
+
+
+# Set while a batch is written or collected; a request goes to it before the network.
+current_batch: contextvars.ContextVar[BatchAnswers | None] = contextvars.ContextVar(
+    "current_batch", default=None
+)
 
 
 @dataclass
@@ -168,6 +183,11 @@ class LLMClient:
             timeout=settings.timeout,
         )
 
+    @property
+    def api(self) -> openai.AsyncOpenAI:
+        """The SDK client, for the endpoints that are not chat (files and batches)."""
+        return self._client
+
     async def close(self) -> None:
         await self._client.close()
 
@@ -197,6 +217,10 @@ class LLMClient:
 
     async def complete(self, **kwargs: Any) -> Any:
         """One chat completion, retried on transient failures; the function instructor patches."""
+        batch = current_batch.get()
+        answered = batch.answer(kwargs) if batch is not None else None
+        if answered is not None:
+            return self._answered_by_batch(kwargs, *answered)
         self._check_budget(kwargs)
         scope = current_scope.get()
         if scope is not None:
@@ -233,8 +257,23 @@ class LLMClient:
                 return response
         raise AssertionError("unreachable: tenacity reraises the last error")
 
+    def _answered_by_batch(self, kwargs: dict[str, Any], completion: Any, batch_id: str) -> Any:
+        """A completion the Batch API returned, counted and logged like a call (at the batch
+        price); it was paid for when the batch ran, so no budget check."""
+        scope = current_scope.get()
+        if scope is not None:
+            scope.calls += 1
+        self._record(kwargs, time.monotonic(), completion, None, batch_id=batch_id)
+        return completion
+
     def _record(
-        self, kwargs: dict[str, Any], started: float, response: Any, error: str | None
+        self,
+        kwargs: dict[str, Any],
+        started: float,
+        response: Any,
+        error: str | None,
+        *,
+        batch_id: str | None = None,
     ) -> None:
         self.usage.calls += 1
         # The model that answered, as the server names it; the requested one when it does not.
@@ -247,17 +286,19 @@ class LLMClient:
         if usage is not None:
             prompt_tokens = usage.prompt_tokens or 0
             completion_tokens = usage.completion_tokens or 0
-            self.usage.add(model, prompt_tokens, completion_tokens)
+            self.usage.add(model, prompt_tokens, completion_tokens, batch=batch_id is not None)
         if self._log_call is not None:
             scope = current_scope.get()
+            batched = {"batch_id": batch_id} if batch_id else {}
             self._log_call(
+                **batched,
                 purpose=scope.purpose if scope else "other",
                 status="error" if error else "ok",
                 article_id=scope.article_id if scope else None,
                 model=model,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
-                latency_ms=int((time.monotonic() - started) * 1000),
+                latency_ms=None if batch_id else int((time.monotonic() - started) * 1000),
                 error=error,
             )
 

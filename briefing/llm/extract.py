@@ -290,23 +290,30 @@ class LLMExtractor:
         self._prompt = load_prompt(EXTRACT_CLAIMS)
         self.prompt_version = self._prompt.version
 
-    async def extract(self, article: Article) -> ArticleExtraction:
+    def parts(self, article: Article) -> tuple[list[list[NumberedSentence]], list[str]]:
+        """The parts of an article sent as one call each (numbered sentences), and a note
+        when some are left out."""
         parts = split_into_parts(number_sentences(article.text), self.max_part_chars)
-        # The article's people, found once: "Roe" in a claim is the "Jane Roe" of the text.
-        lexicon = active().with_entities(find_people(article.text, active()))
+        if len(parts) <= MAX_PARTS_PER_ARTICLE:
+            return parts, []
+        # A scraped dump is not an article: read its lead, and say so.
+        note = f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
+        return parts[:MAX_PARTS_PER_ARTICLE], [note]
+
+    @staticmethod
+    def people_of(article: Article) -> Lexicon:
+        """The lexicon with the article's people: "Roe" in a claim is the text's "Jane Roe"."""
+        return active().with_entities(find_people(article.text, active()))
+
+    async def extract(self, article: Article) -> ArticleExtraction:
+        parts, notes = self.parts(article)
+        lexicon = self.people_of(article)  # found once for all parts
         accepted: list[tuple[CitedClaim, list[Evidence]]] = []
         dropped: list[str] = []
-        notes: list[str] = []
-        if len(parts) > MAX_PARTS_PER_ARTICLE:
-            # A scraped dump is not an article: read its lead, and say so.
-            notes.append(
-                f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
-            )
-            parts = parts[:MAX_PARTS_PER_ARTICLE]
         reasks = 0
         inferred: tuple[dt.date, Evidence] | None = None
         for number, part in enumerate(parts, start=1):
-            state, response = await self._extract_part(article, part, number, len(parts), lexicon)
+            state, response = await self.extract_part(article, part, number, len(parts), lexicon)
             accepted.extend(state.accepted)
             dropped.extend(state.dropped)
             reasks += max(0, state.scope.calls - 1)
@@ -327,14 +334,15 @@ class LLMExtractor:
             inferred_date_evidence=inferred[1] if inferred and not article.published else None,
         )
 
-    async def _extract_part(
+    async def extract_part(
         self,
         article: Article,
         sentences: list[NumberedSentence],
         number: int,
         count: int,
-        lexicon: Lexicon,
+        lexicon: Lexicon | None = None,
     ) -> tuple[GroundingState, ClaimExtraction]:
+        """One call (and its re-asks) for one part; a batch writes its requests through it."""
         messages = self._prompt.render(
             title=article.title,
             outlet=article.outlet,
@@ -349,7 +357,7 @@ class LLMExtractor:
             {sentence.number: sentence for sentence in sentences},
             scope,
             max_attempts=self.max_reasks + 1,
-            lexicon=lexicon,
+            lexicon=lexicon or self.people_of(article),
         )
         response = await self.calls.call(
             messages,
