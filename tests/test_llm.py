@@ -196,9 +196,11 @@ def test_an_auth_error_names_the_article_and_the_fix(
     with pytest.raises(ExtractionError) as failure:
         llm_generate(seeds_copy, tmp_path / "b", concurrency=1)
     message = str(failure.value)
-    assert "1 of 5 article(s) not extracted" in message
+    # a refused key refuses every call: the run stops at the first, and sends no more
+    assert "5 of 5 article(s) not extracted" in message
     assert "seeds/000_77f07ec1b4ff83f4.txt: the API refused the key (HTTP 401)" in message
-    assert "4 finished are kept in the store" in message
+    assert "The 0 finished are kept in the store" in message
+    assert failure.value.usage is not None and failure.value.usage.calls == 1
 
 
 @pytest.mark.vcr
