@@ -85,6 +85,7 @@ class WeekOutcome:
     week: str
     paths: list[Path]
     skipped_reason: str | None = None
+    partial: bool = False  # written without some articles, or with the offline rules standing in
 
 
 def previous_brief(out: Path, week: str) -> tuple[str, Brief] | None:
@@ -175,9 +176,13 @@ async def _write_weeks(
                     log(f"{label}: nothing to brief ({reason})")
                     outcomes.append(WeekOutcome(label, [], reason))
                     continue
-                brief, _ = await build_from_articles(
+                brief, stats = await build_from_articles(
                     articles, period, backend=backend, store=store, corpus=loaded
                 )
+                for problem in stats.failed:
+                    log(f"{label}: not read: {problem}")
+                for fallback in stats.fallbacks:
+                    log(f"{label}: the model's call failed, so {fallback}")
                 prefix = f"Week {label}:"
                 brief = brief.model_copy(
                     update={
@@ -195,7 +200,7 @@ async def _write_weeks(
                     brief = add_what_changed(brief, earlier_week, earlier, raw_texts)
                 paths = write_brief(brief, out, label, formats)
                 log(f"{label}: wrote {', '.join(str(p) for p in paths)}")
-                outcomes.append(WeekOutcome(label, paths))
+                outcomes.append(WeekOutcome(label, paths, partial=stats.partial))
         finally:
             await backend.aclose()
     finally:

@@ -395,7 +395,8 @@ def server_message(error: openai.APIStatusError) -> str:
         )
     if isinstance(body, dict):
         body = json.dumps(body, ensure_ascii=False)
-    text = " ".join(str(body or "").split())
+    # The first paragraph: llama-cpp-python appends where in its code the error arose.
+    text = " ".join(str(body or "").strip().split("\n\n")[0].split())
     secret = config.api_key()
     if secret:
         text = text.replace(secret, "***")
