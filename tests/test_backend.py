@@ -185,3 +185,15 @@ def test_a_call_budget_hit_in_any_phase_is_one_line_and_keeps_the_work(
     db = sqlite3.connect(isolated_environment / "briefing.db")
     assert db.execute("SELECT count(*) FROM extractions").fetchone()[0] == 5
     assert not out.exists()
+
+
+def test_an_article_that_gives_no_claim_is_counted_and_named(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    from briefing.testing import first_sentence_claim
+
+    empty = "seeds/001_d5faee400927be79.txt"
+    backend = FakeBackend(claims_for=lambda a: [] if a.path == empty else first_sentence_claim(a))
+    result = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
+    assert result.stats.empty == [empty] and not result.stats.partial
+    assert f"1 article(s) gave no claim: {empty}" in result.brief.notes

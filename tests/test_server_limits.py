@@ -380,3 +380,48 @@ def test_the_environment_reaches_the_backend(
         asyncio.run(explicit.aclose())
     finally:
         store.close()
+
+
+def test_no_compose_call_is_made_without_findings() -> None:
+    from briefing.aggregate import group_syndicated
+    from briefing.assemble import BriefContext
+    from briefing.backend import Related
+    from briefing.llm.backend import LLMBackend
+    from briefing.llm.client import LLMClient, LLMSettings
+    from briefing.schemas import ExtractorInfo, Period
+
+    backend = LLMBackend(LLMClient(LLMSettings(model="m", base_url="http://127.0.0.1:9/v1")))
+    context = BriefContext(
+        period=Period(since=SINCE, until=SINCE),
+        articles=[],
+        groups=group_syndicated([]),
+        extractor=ExtractorInfo(name="llm"),
+        corpus="corpus",
+    )
+    composition = asyncio.run(backend.compose(Related([]), context))
+    assert composition.sections == [] or all(not s.items for s in composition.sections)
+    assert backend.usage.calls == 0  # nothing listens at :9; a call would have failed
+    asyncio.run(backend.aclose())
+
+
+@pytest.mark.parametrize(
+    ("title", "stands"),
+    [
+        ("Ferry talks in Saltmarch stall", True),
+        ("Moscow welcomes the ferry deal", False),  # a place no claim names
+        ("12 ferries stopped", False),  # a number no claim has
+        ("", False),
+        ("The ferry " * 20, False),  # not a title
+    ],
+)
+def test_the_models_title_is_checked_like_its_sentences(title: str, stands: bool) -> None:
+    from briefing.llm.backend import _title_stands
+    from briefing.testing import first_sentence_claim
+    from tests.factories import make_article
+
+    article = make_article(
+        "Ferry talks in Saltmarch stalled on Monday, the port authority said.\n",
+        published="2025-03-03",
+    )
+    claims = {c.claim_id: c for c in first_sentence_claim(article)}
+    assert _title_stands(title, claims) is stands
