@@ -885,18 +885,15 @@ def review(
     _echo(f"{decision.claim_id}: {decision.decision} by {decision.reviewer} at {decision.at}")
 
 
-@app.command(
-    epilog=_example(
-        "OPENAI_BASE_URL=http://127.0.0.1:8080/v1 briefing doctor --model SmolLM2-135M-Instruct"
-    )
-)
+@app.command(epilog=_example("briefing doctor --model SmolLM2-135M-Instruct-Q4_1"))
 def doctor(
     model: ModelOption = None,
     timeout: TimeoutOption = None,
     max_tokens: MaxTokensOption = None,
     reasks: ReasksOption = None,
 ) -> None:
-    """Check the configured LLM endpoint: one small request per instructor mode.
+    """Check the configured LLM endpoint (OPENAI_BASE_URL, or OpenAI with OPENAI_API_KEY):
+    one small request per instructor mode.
 
     Prints whether it is reachable, the model it reports, which modes work, its context
     size when it tells it, the latency, and the settings to use. Exits 1 when no mode works.

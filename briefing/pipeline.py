@@ -353,7 +353,8 @@ async def abuild_brief(
                 await chosen.aclose()
     finally:
         store.close()
-    excluded += len(articles) - len(brief.sources)
+    # Articles whose inferred date fell outside the period; not those that were not read.
+    excluded += len(articles) - len(brief.sources) - len(stats.failed)
     return BuildResult(brief, stats, loaded.skipped, loaded.warnings, excluded)
 
 

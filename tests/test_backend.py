@@ -118,6 +118,7 @@ def test_one_article_that_fails_is_named_and_the_brief_is_written_from_the_rest(
     result = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
     assert [str(p) for p in result.stats.failed] == [f"{bad}: {cause.reason}"]
     assert result.stats.partial and result.stats.extracted == 4
+    assert result.excluded == 0  # not read is not outside the period
     assert bad not in {s.path for s in result.brief.sources}
     assert all(p.exists() for p in result.paths)
     note = [n for n in result.brief.notes if n.startswith("partial brief:")]

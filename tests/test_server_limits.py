@@ -156,7 +156,7 @@ def test_a_cut_off_answer_is_one_line_naming_the_cap(
     result = run(seeds_copy, tmp_path / "b", concurrency=1, max_tokens=3000)
     assert [p.path for p in result.stats.failed] == ["seeds/000_77f07ec1b4ff83f4.txt"]
     reason = result.stats.failed[0].reason
-    assert reason.startswith("the answer was cut off at 3000 tokens")
+    assert reason.startswith("the answer was cut off at the cap of 3000 tokens")
     assert "--max-tokens" in reason and "\n" not in reason
     assert len(result.brief.sources) == 4
 
@@ -165,7 +165,9 @@ def test_an_answer_cap_too_small_for_any_answer_stops_with_the_cause(
     server: Any, seeds_copy: Path, tmp_path: Path
 ) -> None:
     server()
-    with pytest.raises(ExtractionError, match=r"5 of 5 .*cut off at 16 tokens") as failure:
+    with pytest.raises(
+        ExtractionError, match=r"5 of 5 .*cut off at the cap of 16 tokens"
+    ) as failure:
         run(seeds_copy, tmp_path / "b", max_tokens=16)
     assert failure.value.usage is not None and failure.value.usage.calls == 5
 
@@ -425,3 +427,33 @@ def test_the_models_title_is_checked_like_its_sentences(title: str, stands: bool
     )
     claims = {c.claim_id: c for c in first_sentence_claim(article)}
     assert _title_stands(title, claims) is stands
+
+
+def test_an_answer_as_long_as_the_cap_is_cut_off_whatever_the_server_reports() -> None:
+    from openai.types.chat import ChatCompletion
+
+    from briefing.llm.client import _flag_cut_off
+
+    def answer(written: int) -> ChatCompletion:
+        return ChatCompletion.model_validate(
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "m",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "tool_calls",  # llama-cpp-python's, for a cut-off call
+                        "message": {"role": "assistant", "content": '{"claims": [{"sta'},
+                    }
+                ],
+                "usage": {"prompt_tokens": 9, "completion_tokens": written, "total_tokens": 9},
+            }
+        )
+
+    cut, whole = answer(512), answer(300)
+    _flag_cut_off(cut, 512)
+    _flag_cut_off(whole, 512)
+    assert cut.choices[0].finish_reason == "length"
+    assert whole.choices[0].finish_reason == "tool_calls"

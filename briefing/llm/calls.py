@@ -76,9 +76,9 @@ class StructuredCalls:
         except IncompleteOutputException as error:
             raise LLMCallFailed(
                 scope.purpose,
-                f"the answer was cut off at {self.client.settings.max_tokens} tokens"
-                ' (finish_reason "length"): allow more with --max-tokens, or send shorter'
-                " parts with --part-tokens",
+                f"the answer was cut off at the cap of {self.client.settings.max_tokens}"
+                " tokens: allow more with --max-tokens, or send shorter parts with"
+                " --part-tokens",
             ) from error
         except (InstructorError, openai.OpenAIError) as error:
             raise _as_briefing_error(error, scope) from error

@@ -248,6 +248,7 @@ class LLMClient:
                     self._record(kwargs, started, None, describe_error(error))
                     raise
                 self._record(kwargs, started, response, None)
+                _flag_cut_off(response, kwargs.get("max_tokens") or self.settings.max_tokens)
                 return response
         raise AssertionError("unreachable: tenacity reraises the last error")
 
@@ -296,6 +297,19 @@ class LLMClient:
                 latency_ms=int((time.monotonic() - started) * 1000),
                 error=error,
             )
+
+
+def _flag_cut_off(response: Any, cap: int) -> None:
+    """An answer as long as the cap was cut off by it, whatever finish_reason says: a
+    server constraining tool calls to a grammar (llama-cpp-python) reports "tool_calls"
+    for JSON cut short. Marked "length", instructor raises IncompleteOutputException
+    instead of re-asking, which would resend the long answer and meet the cap again."""
+    usage = getattr(response, "usage", None)
+    written = getattr(usage, "completion_tokens", None)
+    choices = getattr(response, "choices", None)
+    if isinstance(written, int) and written >= cap and choices:
+        for choice in choices:
+            choice.finish_reason = "length"
 
 
 def describe_error(error: BaseException) -> str:
