@@ -53,7 +53,15 @@ class CorpusError(BriefingError):
 
 
 class ExtractionError(BriefingError):
-    """Some articles could not be extracted; what finished is kept in the store."""
+    """Articles could not be extracted; what finished is kept in the store.
+
+    `stopped`: the run was stopped (the budget, or a refusal every call would meet), rather
+    than finding no article it could read.
+    """
+
+    def __init__(self, message: str, *, stopped: bool = False) -> None:
+        super().__init__(message)
+        self.stopped = stopped
 
 
 class LLMError(BriefingError):

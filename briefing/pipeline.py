@@ -183,7 +183,9 @@ async def extract_all(
         a.path for a in articles if a.article_id in results and not results[a.article_id].claims
     )
     if refused or (stats.failed and not results):
-        raise ExtractionError(_failure_message(stats, len(articles), refused))
+        raise ExtractionError(
+            _failure_message(stats, len(articles), refused), stopped=bool(refused)
+        )
     return results
 
 

@@ -22,7 +22,7 @@ from briefing import config, lexicon
 from briefing.backend import make_backend
 from briefing.changes import add_what_changed
 from briefing.corpus import load_corpus
-from briefing.errors import BriefingError, ConfigurationError
+from briefing.errors import BriefingError, ConfigurationError, ExtractionError
 from briefing.pipeline import build_from_articles, select_period, without_rejected, write_brief
 from briefing.schemas import Brief
 from briefing.store import Store
@@ -176,9 +176,17 @@ async def _write_weeks(
                     log(f"{label}: nothing to brief ({reason})")
                     outcomes.append(WeekOutcome(label, [], reason))
                     continue
-                brief, stats = await build_from_articles(
-                    articles, period, backend=backend, store=store, corpus=loaded
-                )
+                try:
+                    brief, stats = await build_from_articles(
+                        articles, period, backend=backend, store=store, corpus=loaded
+                    )
+                except ExtractionError as error:
+                    if error.stopped:
+                        raise
+                    # No article of this week could be read: the other weeks go on.
+                    log(f"{label}: no brief: {error}")
+                    outcomes.append(WeekOutcome(label, [], str(error), partial=True))
+                    continue
                 for problem in stats.failed:
                     log(f"{label}: not read: {problem}")
                 for fallback in stats.fallbacks:

@@ -457,3 +457,21 @@ def test_an_answer_as_long_as_the_cap_is_cut_off_whatever_the_server_reports() -
     _flag_cut_off(whole, 512)
     assert cut.choices[0].finish_reason == "length"
     assert whole.choices[0].finish_reason == "tool_calls"
+
+
+def test_a_weekly_run_with_an_article_not_read_logs_it_and_exits_partial(
+    server: Any, seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server(faults=["context"])
+    log = tmp_path / "weekly.log"
+    args = ["weekly", "--since", "2025-02-01", "--corpus", str(seeds_copy), "--extractor", "llm"]
+    code = main([*args, "--out", str(tmp_path / "b"), "--concurrency", "1", "--log", str(log)])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    logged = log.read_text(encoding="utf-8")
+    # the first week's one article was refused: that week has no brief, the others do
+    first_week = next(line for line in logged.splitlines() if "no brief:" in line)
+    assert (
+        "1 of 1 article(s) not extracted" in first_week and "maximum context length" in first_week
+    )
+    assert logged.count(": wrote ") >= 1 and "Traceback" not in err
