@@ -926,7 +926,10 @@ def doctor(
         raise typer.Exit(EXIT_FAILED)
     _echo(f"use: --mode {found.best_mode} (modes that work: {', '.join(found.working_modes)})")
     if found.tokens_per_second:
-        _echo(f"speed: about {found.tokens_per_second:.0f} tokens/s writing a plain answer")
+        _echo(
+            f"speed: about {found.tokens_per_second:.1f} tokens/s writing an answer in the"
+            " extraction schema"
+        )
     _echo("settings to use (export them, or pass the options of the same names):")
     for name, value in found.suggested_settings(settings).items():
         _echo(f"  export {name}={value}")

@@ -165,7 +165,9 @@ async def extract_all(
             except LLMError as failure:
                 reason = failure.reason if isinstance(failure, LLMCallFailed) else str(failure)
                 stats.failed.append(FileProblem(article.path, reason))
-                if isinstance(failure, BudgetExceeded) or getattr(failure, "fatal", False):
+                if isinstance(failure, BudgetExceeded) or (
+                    isinstance(failure, LLMCallFailed) and failure.fatal
+                ):
                     refused.append(failure)
                 notify("failed", 1)
                 return

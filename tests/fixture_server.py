@@ -222,9 +222,10 @@ def synthesized_compose(prompt: str) -> dict[str, Any]:
     }
 
 
-# The phrase `briefing doctor`'s check carries, and the answer a model would give.
+# The phrases `briefing doctor`'s checks carry, and the answers a model would give.
 DOCTOR_PHRASE = "connection check by briefing doctor"
 DOCTOR_ANSWER = {"city": "Paris", "country": "France"}
+SPEED_CHECK_PHRASE = "speed check by briefing doctor"
 
 
 def mode_of(request: dict[str, Any]) -> str:
@@ -264,6 +265,8 @@ def choose_payload(
     is_reask = len(messages) > 2
     if DOCTOR_PHRASE in prompt:
         return dict(DOCTOR_ANSWER)
+    if SPEED_CHECK_PHRASE in prompt:
+        return {"claims": []}
     if "<pairs>" in prompt:
         return relate_payload(prompt, _curated("relations.json"))
     if "<findings>" in prompt:

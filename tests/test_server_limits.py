@@ -287,6 +287,7 @@ def test_doctor_names_the_mode_that_works_the_context_and_the_settings(
     # one check per mode and one speed check, each small
     assert len(state.received) == 5
     assert all(r["max_tokens"] <= 200 for r in state.received)
+    assert "tokens/s writing an answer in the extraction schema" in out
     assert TEST_API_KEY not in out
 
 
@@ -475,3 +476,25 @@ def test_a_weekly_run_with_an_article_not_read_logs_it_and_exits_partial(
         "1 of 1 article(s) not extracted" in first_week and "maximum context length" in first_week
     )
     assert logged.count(": wrote ") >= 1 and "Traceback" not in err
+
+
+def test_doctor_suggests_what_a_slow_server_can_write_in_time() -> None:
+    from briefing.llm.doctor import Diagnosis, ModeCheck
+
+    slow = Diagnosis("http://127.0.0.1:8080/v1", "small", reachable=True, local=True)
+    slow.checks = [ModeCheck("tools", True, 0.5, "answered")]
+    slow.tokens_per_second = 5.0
+    suggested = slow.suggested_settings(Settings())
+    # about a minute of writing (never below 512 tokens), one re-ask, time for two answers
+    assert suggested["BRIEFING_MAX_TOKENS"] == "512"
+    assert suggested["BRIEFING_REASKS"] == "1"
+    assert suggested["BRIEFING_TIMEOUT"] == "210"
+    assert slow.concurrency == 1
+    fast = Diagnosis("https://api.openai.com/v1", "gpt-4o-mini", reachable=True)
+    fast.checks = [ModeCheck("tools", True, 0.5, "answered")]
+    fast.tokens_per_second = 200.0
+    suggested = fast.suggested_settings(Settings())
+    assert suggested["BRIEFING_MAX_TOKENS"] == "4096" and suggested["BRIEFING_REASKS"] == "2"
+    assert "BRIEFING_TIMEOUT" not in suggested and fast.concurrency is None
+    # what the user set is kept
+    assert slow.suggested_settings(Settings(max_tokens=900))["BRIEFING_MAX_TOKENS"] == "900"

@@ -10,6 +10,7 @@ vLLM in its model list (`max_model_len`). Nothing is stored; the key is never sh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -128,10 +129,18 @@ TARGET_ANSWER_SECONDS = 60
 MIN_SUGGESTED_MAX_TOKENS = 512
 # A full answer slower than this makes re-asks dear: one at most is suggested.
 SLOW_ANSWER_SECONDS = 30
-# The speed check asks for this many tokens of plain text.
-SPEED_CHECK_TOKENS = 64
+# The speed check asks for an answer of at most this many tokens.
+SPEED_CHECK_TOKENS = 96
 SPEED_CHECK_MESSAGES = [
-    {"role": "user", "content": "Count from 1 to 100 in words, separated by commas."}
+    {
+        "role": "system",
+        "content": "This is a speed check by briefing doctor. List the claims of the article.",
+    },
+    {
+        "role": "user",
+        "content": "<article>\nThe port of the town reopened on Monday after a storm, the"
+        " harbour master said. Ferries will sail again from Tuesday.\n</article>",
+    },
 ]
 
 
@@ -188,26 +197,35 @@ async def diagnose(settings: config.Settings) -> Diagnosis:
         diagnosis.checks.append(check)
         diagnosis.served_model = diagnosis.served_model or served
     if diagnosis.best_mode is not None:
-        diagnosis.tokens_per_second = await _generation_speed(model, base_url, timeout)
+        diagnosis.tokens_per_second = await _generation_speed(
+            diagnosis.best_mode, model, base_url, timeout
+        )
     return diagnosis
 
 
-async def _generation_speed(model: str, base_url: str | None, timeout: float) -> float | None:
-    """Tokens per second of a plain answer with a short prompt, so that the time is the
-    writing, not the reading; None when the server does not say how many it wrote."""
-    client = LLMClient(_check_settings(model, base_url, "md_json", timeout))
+async def _generation_speed(
+    mode: str, model: str, base_url: str | None, timeout: float
+) -> float | None:
+    """Tokens per second of an answer in the extraction schema, in the mode that works:
+    a server that constrains answers to a schema's grammar (llama-cpp-python) writes a
+    large schema many times slower than plain text. None when the server does not say
+    how many tokens it wrote. The answer itself does not matter, only its pace."""
+    from briefing.llm.extract import ClaimExtraction
+
+    client = LLMClient(_check_settings(model, base_url, mode, timeout, SPEED_CHECK_TOKENS))
+    calls = StructuredCalls(client)
     started = time.monotonic()
-    try:
-        response = await client.complete(
-            model=model, messages=SPEED_CHECK_MESSAGES, max_tokens=SPEED_CHECK_TOKENS
+    with contextlib.suppress(BriefingError):  # cut off or invalid: the pace is known
+        await calls.call(
+            SPEED_CHECK_MESSAGES,
+            ClaimExtraction,
+            scope=CallScope("check"),
+            context={},
+            max_reasks=0,
         )
-    except (BriefingError, openai.OpenAIError):
-        return None
-    finally:
-        await client.close()
     elapsed = time.monotonic() - started
-    usage = getattr(response, "usage", None)
-    written = getattr(usage, "completion_tokens", 0) or 0
+    await client.close()
+    written = client.usage.completion_tokens
     return written / elapsed if written and elapsed > 0 else None
 
 
@@ -216,7 +234,9 @@ def _is_loopback(base_url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def _check_settings(model: str, base_url: str | None, mode: str, timeout: float) -> LLMSettings:
+def _check_settings(
+    model: str, base_url: str | None, mode: str, timeout: float, max_tokens: int = 0
+) -> LLMSettings:
     return LLMSettings(
         model=model,
         base_url=base_url,
@@ -225,7 +245,7 @@ def _check_settings(model: str, base_url: str | None, mode: str, timeout: float)
         attempts=CHECK_ATTEMPTS,
         timeout=timeout,
         budget=Budget(),
-        max_tokens=CHECK_MAX_TOKENS,
+        max_tokens=max_tokens or CHECK_MAX_TOKENS,
     )
 
 
