@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -188,6 +189,9 @@ def main() -> int:
         return 0
     if args.command == "serve":
         setup(args.venv)
+        # SIGTERM stops it as Ctrl-C does, and the server with it (a background job ignores
+        # SIGINT).
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         with (
             contextlib.suppress(KeyboardInterrupt),
             served(

@@ -99,6 +99,8 @@ def test_doctor_finds_the_mode_a_real_llama_cpp_python_server_takes(
     assert "HTTP 500 from the server" in refused and "json_object" in refused
     assert "use: --mode tools" in out
     assert f"answers name the model: {REAL_MODEL}" in out
+    assert "tokens/s writing an answer in the extraction schema" in out
+    assert "export BRIEFING_MODE=tools" in out and "--concurrency 1" in out
 
 
 def test_the_recorded_answers_are_the_real_models() -> None:

@@ -22,6 +22,7 @@ from instructor.core.exceptions import IncompleteOutputException
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from briefing import config
 from briefing.errors import BriefingError, BudgetExceeded, LLMCallFailed
 from briefing.llm.client import CallScope, LLMClient, current_scope, describe_error, is_fatal
 from briefing.prompts import Prompt, inert_for_instructor
@@ -86,7 +87,9 @@ class StructuredCalls:
             raise
         except Exception as error:
             # instructor or a provider handler choking on an odd answer: this call's
-            # failure, in one line, not the run's crash (BRIEFING_DEBUG=1 shows the cause).
+            # failure, in one line, not the run's crash; with BRIEFING_DEBUG=1, the crash.
+            if config.debug_enabled():
+                raise
             raise LLMCallFailed(
                 scope.purpose,
                 f"the answer could not be read: {type(error).__name__}: {_one_line(str(error))}",
