@@ -18,6 +18,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -34,7 +35,15 @@ from typer.exceptions import TyperException
 
 from briefing import __version__, config
 from briefing.assemble import counted
-from briefing.errors import EXIT_FAILED, EXIT_USAGE, BriefingError, ConfigurationError, CorpusError
+from briefing.costs import Usage
+from briefing.errors import (
+    EXIT_FAILED,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    BriefingError,
+    ConfigurationError,
+    CorpusError,
+)
 from briefing.pipeline import generate as generate_brief
 from briefing.render import (
     citation_table_rows,
@@ -52,11 +61,11 @@ ENVIRONMENT_HELP = f"""Environment:
 
 OPENAI_API_KEY: use the LLM (OpenAI). OPENAI_BASE_URL or BRIEFING_BASE_URL: an OpenAI-compatible server (Ollama, vLLM, llama.cpp).
 
-BRIEFING_MODEL, BRIEFING_MODE, BRIEFING_TIMEOUT: defaults for --model, --mode and --timeout. BRIEFING_LEXICON: more lexicon files, separated by "{os.pathsep}".
+BRIEFING_MODEL, BRIEFING_MODE, BRIEFING_TIMEOUT, BRIEFING_MAX_TOKENS, BRIEFING_CONTEXT, BRIEFING_PART_TOKENS, BRIEFING_TEMPERATURE, BRIEFING_REASKS: defaults for the options of those names (`briefing doctor` suggests them for a server). BRIEFING_LEXICON: more lexicon files, separated by "{os.pathsep}".
 
 BRIEFING_HOME: the store (default: .briefing/ beside the corpus folder). BRIEFING_DEBUG=1: show the traceback of an error.
 
-Exit codes: 0 done, 1 failed, 2 usage or configuration error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM."""
+Exit codes: 0 done, 1 failed, 2 usage or configuration error, 3 partial (the brief was written without some articles, named on stderr and in the brief, or with the offline rules standing in for a failed model call), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -322,6 +331,76 @@ TimeoutOption = Annotated[
         " keeps sending (retried once; default: 120).",
     ),
 ]
+MaxTokensOption = Annotated[
+    int | None,
+    typer.Option(
+        min=config.MIN_TOKENS,
+        metavar="TOKENS",
+        envvar="BRIEFING_MAX_TOKENS",
+        show_envvar=True,
+        help="The longest answer an LLM call may get, sent with every call (a model that"
+        f" never stops is cut off; default: {config.DEFAULT_MAX_TOKENS}).",
+    ),
+]
+ContextOption = Annotated[
+    int | None,
+    typer.Option(
+        "--context",
+        min=config.MIN_TOKENS,
+        metavar="TOKENS",
+        envvar="BRIEFING_CONTEXT",
+        show_envvar=True,
+        help="The model's context size (a local server's -c / n_ctx): articles are sent in"
+        " parts that fit it with the prompt, the answers and the re-asks.",
+    ),
+]
+PartTokensOption = Annotated[
+    int | None,
+    typer.Option(
+        min=config.MIN_TOKENS,
+        metavar="TOKENS",
+        envvar="BRIEFING_PART_TOKENS",
+        show_envvar=True,
+        help="Article text per extraction call, in estimated tokens; overrides --context"
+        f" (default: {config.DEFAULT_PART_TOKENS}).",
+    ),
+]
+TemperatureOption = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        max=2.0,
+        metavar="T",
+        envvar="BRIEFING_TEMPERATURE",
+        show_envvar=True,
+        help=f"Sampling temperature of every LLM call (default: {config.DEFAULT_TEMPERATURE:g}).",
+    ),
+]
+ReasksOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        metavar="N",
+        envvar="BRIEFING_REASKS",
+        show_envvar=True,
+        help="Times an answer that fails validation is sent back to the model (each re-ask"
+        f" resends the earlier answers; default: {config.DEFAULT_REASKS}).",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """What a real server needs, as given on the command line (None: the default)."""
+
+    timeout: float | None = None
+    max_tokens: int | None = None
+    context: int | None = None
+    part_tokens: int | None = None
+    temperature: float | None = None
+    reasks: int | None = None
+
+
 LexiconOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -343,8 +422,9 @@ def _settings(
     max_calls: int | None,
     max_cost: float | None,
     lexicon: list[Path] | None,
-    timeout: float | None = None,
+    server: ServerOptions | None = None,
 ) -> config.Settings:
+    server = server or ServerOptions()
     return config.Settings(
         backend=extractor.value,
         model=model,
@@ -352,8 +432,22 @@ def _settings(
         concurrency=concurrency,
         max_calls=max_calls,
         max_cost_usd=max_cost,
-        timeout=timeout,
+        timeout=server.timeout,
+        max_tokens=server.max_tokens,
+        context_tokens=server.context,
+        part_tokens=server.part_tokens,
+        temperature=server.temperature,
+        reasks=server.reasks,
         lexicon_files=tuple(lexicon or ()),
+    )
+
+
+def _usage_line(usage: Usage, reasks: int | None = None) -> str:
+    asked = f" {reasks} re-asks," if reasks is not None else ""
+    return (
+        f"LLM: {usage.calls} calls,{asked} {usage.retries} retries,"
+        f" {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens,"
+        f" {usage.cost_text()}"
     )
 
 
@@ -454,13 +548,23 @@ def generate(
     max_calls: MaxCallsOption = None,
     max_cost: MaxCostOption = None,
     timeout: TimeoutOption = None,
+    max_tokens: MaxTokensOption = None,
+    context: ContextOption = None,
+    part_tokens: PartTokensOption = None,
+    temperature: TemperatureOption = None,
+    reasks: ReasksOption = None,
     lexicon: LexiconOption = None,
 ) -> None:
-    """Write the brief for a period and print the paths of the files written."""
+    """Write the brief for a period and print the paths of the files written.
+
+    Exits 3 when the brief is partial: articles that could not be read are named on
+    stderr and in the brief, which is written from the rest.
+    """
     since_date = _date("--since", since)
     assert since_date is not None
     _refuse_out_inside_corpus(out, corpus)
-    settings = _settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon, timeout)
+    server = ServerOptions(timeout, max_tokens, context, part_tokens, temperature, reasks)
+    settings = _settings(extractor, model, mode, concurrency, max_calls, max_cost, lexicon, server)
     progress = ExtractionProgress(err)
     try:
         with progress:
@@ -477,26 +581,34 @@ def generate(
     except KeyboardInterrupt as stop:
         # Each "extracted" event follows the extraction's save to the store.
         raise _Stopped(Interrupted.of(stop, progress.counts["extracted"])) from None
+    except BriefingError as error:
+        if error.usage is not None and error.usage.calls:
+            _say(_usage_line(error.usage))  # what the failed run spent; main() says why
+        raise
     for problem in result.warnings:
         _say(f"warning: {problem}")
     for problem in result.skipped:
         _say(f"skipped {problem}")
     stats = result.stats
+    for problem in stats.failed:
+        _say(f"not read: {problem}")
+    for fallback in stats.fallbacks:
+        _say(f"warning: the model's call failed, so {fallback}")
+    unread = f", {len(stats.failed)} not read" if stats.failed else ""
+    empty = f", {len(stats.empty)} with no claim" if stats.empty else ""
     _say(
         f"{len(result.brief.sources)} articles in the period ({stats.extracted} extracted,"
-        f" {stats.cached} from the store), {result.excluded} outside it,"
+        f" {stats.cached} from the store{unread}{empty}), {result.excluded} outside it,"
         f" {len(result.skipped)} file(s) skipped; {len(result.brief.citations)} citations,"
         f" {sum(not c.verified for c in result.brief.citations)} unverified"
     )
-    usage = stats.usage
-    if usage.calls:
-        _say(
-            f"LLM: {usage.calls} calls, {stats.reasks} re-asks, {usage.retries} retries,"
-            f" {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens,"
-            f" {usage.cost_text()}"
-        )
+    if stats.usage.calls:
+        _say(_usage_line(stats.usage, stats.reasks))
     for path in result.paths:
         _echo(str(path))
+    if stats.partial:
+        _say("partial brief: it says what it lacks (exit code 3)")
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 def _citation_table(headers: list[str], cells: list[list[str]]) -> Table:
@@ -661,6 +773,11 @@ def weekly(
     max_calls: MaxCallsOption = None,
     max_cost: MaxCostOption = None,
     timeout: TimeoutOption = None,
+    max_tokens: MaxTokensOption = None,
+    context: ContextOption = None,
+    part_tokens: PartTokensOption = None,
+    temperature: TemperatureOption = None,
+    reasks: ReasksOption = None,
     lexicon: LexiconOption = None,
     log: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Append what the run did to this file.")
@@ -700,7 +817,14 @@ def weekly(
             out=out,
             formats=config.parse_formats(format),
             settings=_settings(
-                extractor, model, mode, concurrency, max_calls, max_cost, lexicon, timeout
+                extractor,
+                model,
+                mode,
+                concurrency,
+                max_calls,
+                max_cost,
+                lexicon,
+                ServerOptions(timeout, max_tokens, context, part_tokens, temperature, reasks),
             ),
             week=week,
             since=_date("--since", since),
@@ -722,6 +846,8 @@ def weekly(
     for outcome in outcomes:
         for path in outcome.paths:
             _echo(str(path))
+    if any(outcome.partial for outcome in outcomes):
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @app.command(epilog=_example("briefing schedule --day mon --time 07:00"))
@@ -777,7 +903,14 @@ def _batch_settings(
     model: str | None, mode: Mode | None, lexicon: list[Path] | None, timeout: float | None
 ) -> config.Settings:
     return _settings(
-        Extractor.llm, model, mode, config.DEFAULT_CONCURRENCY, None, None, lexicon, timeout
+        Extractor.llm,
+        model,
+        mode,
+        config.DEFAULT_CONCURRENCY,
+        None,
+        None,
+        lexicon,
+        ServerOptions(timeout=timeout),
     )
 
 
@@ -936,7 +1069,9 @@ def batch_collect(
     """
     from briefing.llm.batch import collect_batches
 
-    settings = _settings(Extractor.llm, None, None, concurrency, None, None, lexicon, timeout)
+    settings = _settings(
+        Extractor.llm, None, None, concurrency, None, None, lexicon, ServerOptions(timeout=timeout)
+    )
     progress = CollectProgress(err)
     try:
         with progress:
@@ -982,6 +1117,59 @@ def batch_collect(
             f" {result.stored + result.already} extracted are kept in the store. Send the"
             " rest again with: briefing batch submit"
         )
+
+
+@app.command(epilog=_example("briefing doctor --model SmolLM2-135M-Instruct-Q4_1"))
+def doctor(
+    model: ModelOption = None,
+    timeout: TimeoutOption = None,
+    max_tokens: MaxTokensOption = None,
+    reasks: ReasksOption = None,
+) -> None:
+    """Check the configured LLM endpoint (OPENAI_BASE_URL, or OpenAI with OPENAI_API_KEY):
+    one small request per instructor mode.
+
+    Prints whether it is reachable, the model it reports, which modes work, its context
+    size when it tells it, the latency, and the settings to use. Exits 1 when no mode works.
+    """
+    import asyncio
+
+    from briefing.llm.doctor import diagnose
+
+    settings = config.Settings(
+        backend="llm", model=model, timeout=timeout, max_tokens=max_tokens, reasks=reasks
+    )
+    found = asyncio.run(diagnose(settings))
+    state = "reachable" if found.reachable else f"NOT reachable: {found.reach_error}"
+    _echo(f"endpoint: {found.base_url} ({state})")
+    if not found.reachable:
+        raise typer.Exit(EXIT_FAILED)
+    listed = ", ".join(found.listed_models) or "none listed"
+    _echo(f"model: {found.requested_model} requested; the server lists {listed}")
+    if found.served_model:
+        _echo(f"answers name the model: {found.served_model}")
+    if found.context_tokens:
+        _echo(f"context: {found.context_tokens} tokens (from {found.context_source})")
+    else:
+        _echo("context: not told by the server (give its size with --context TOKENS)")
+    for check in found.checks:
+        verdict = "works" if check.works else "fails"
+        _echo(f"mode {check.mode:<11} {verdict}  {check.latency_s:6.1f} s  {check.detail}")
+    if found.best_mode is None:
+        _echo("no mode works: see the causes above")
+        raise typer.Exit(EXIT_FAILED)
+    _echo(f"use: --mode {found.best_mode} (modes that work: {', '.join(found.working_modes)})")
+    if found.tokens_per_second:
+        _echo(
+            f"speed: about {found.tokens_per_second:.1f} tokens/s writing an answer in the"
+            " extraction schema"
+        )
+    _echo("settings to use (export them, or pass the options of the same names):")
+    for name, value in found.suggested_settings(settings).items():
+        _echo(f"  export {name}={value}")
+    if found.concurrency:
+        told = "as many as its slots" if found.slots else "a local server answers one at a time"
+        _echo(f"  and --concurrency {found.concurrency} ({told})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,17 @@ BackendChoice = Literal["auto", "llm", "offline"]
 BACKEND_CHOICES: tuple[BackendChoice, ...] = ("auto", "llm", "offline")
 INSTRUCTOR_MODES = ("tools", "json_schema", "json", "md_json")
 DEFAULT_CONCURRENCY = 8
+# Defaults of the settings a real server needs (see llm/client.py and llm/backend.py).
+DEFAULT_TIMEOUT_SECONDS = 120.0
+# The longest answer a call may ask for: always sent, so that a model that never stops
+# (a small local one, say) is cut off rather than filling its whole context.
+DEFAULT_MAX_TOKENS = 4096
+DEFAULT_TEMPERATURE = 0.0
+DEFAULT_REASKS = 2
+# Estimated tokens of article text per extraction call when the model's context is not given.
+DEFAULT_PART_TOKENS = 6000
+# No token setting (answer cap, context, part size) is useful below this.
+MIN_TOKENS = 16
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,16 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
     max_calls: int | None = None
     max_cost_usd: float | None = None
-    # The overall deadline of one LLM call, in seconds; None: the client's default (120).
+    # The overall deadline of one LLM call, in seconds; None: DEFAULT_TIMEOUT_SECONDS.
     timeout: float | None = None
+    # The cap on each answer's tokens, sent with every call; None: DEFAULT_MAX_TOKENS.
+    max_tokens: int | None = None
+    # The model's context size in tokens, from which the article part size is derived;
+    # `part_tokens` sets the part size itself. Neither: DEFAULT_PART_TOKENS.
+    context_tokens: int | None = None
+    part_tokens: int | None = None
+    temperature: float | None = None  # None: DEFAULT_TEMPERATURE
+    reasks: int | None = None  # re-asks after a first answer that fails validation
     # Lexicon files (names, aliases, parties, stance words) added to the packaged one;
     # BRIEFING_LEXICON adds more (paths separated by os.pathsep). See lexicon.py.
     lexicon_files: tuple[Path, ...] = ()
@@ -67,6 +86,15 @@ class Settings:
         timeout = self.timeout
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
             raise ConfigurationError(f"timeout must be a number of seconds > 0, not {timeout}")
+        for name in ("max_tokens", "context_tokens", "part_tokens"):
+            value = getattr(self, name)
+            if value is not None and value < MIN_TOKENS:
+                raise ConfigurationError(f"{name} must be at least {MIN_TOKENS}, not {value}")
+        temperature = self.temperature
+        if temperature is not None and not (math.isfinite(temperature) and 0 <= temperature <= 2):
+            raise ConfigurationError(f"temperature must be between 0 and 2, not {temperature}")
+        if self.reasks is not None and self.reasks < 0:
+            raise ConfigurationError(f"reasks must be 0 or more, not {self.reasks}")
 
     def backend_name(self) -> BackendName:
         """`auto` is llm when a key or base URL is set, else offline."""

@@ -12,20 +12,34 @@
 
 A single bad article is not an exception that ends the run: a file that cannot be read,
 or an article whose extraction raised an LLMError, becomes a `FileProblem` (see
-corpus.py), reported by name, so that the rest of the run goes on.
+corpus.py), reported by name, and the brief is written from the rest (EXIT_PARTIAL).
+The run ends with ExtractionError only when no article could be extracted, when the
+budget stops it, or when the server refuses every call alike (`LLMCallFailed.fatal`).
+
+An error raised while a brief was being built carries `usage` (calls, tokens, cost so
+far) when LLM calls were made, so that a failed run still says what it spent.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from briefing.costs import Usage
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# The brief was written, but not all of it as asked: some articles could not be read, or
+# the offline rules stood in for a relate or compose call that failed. It says which.
+EXIT_PARTIAL = 3
 
 
 class BriefingError(Exception):
     """Something failed; the message says what and, where possible, how to fix it."""
 
     exit_code = EXIT_FAILED
+    usage: Usage | None = None
 
 
 class ConfigurationError(BriefingError):
@@ -39,7 +53,15 @@ class CorpusError(BriefingError):
 
 
 class ExtractionError(BriefingError):
-    """Some articles could not be extracted; what finished is kept in the store."""
+    """Articles could not be extracted; what finished is kept in the store.
+
+    `stopped`: the run was stopped (the budget, or a refusal every call would meet), rather
+    than finding no article it could read.
+    """
+
+    def __init__(self, message: str, *, stopped: bool = False) -> None:
+        super().__init__(message)
+        self.stopped = stopped
 
 
 class LLMError(BriefingError):
@@ -47,12 +69,17 @@ class LLMError(BriefingError):
 
 
 class LLMCallFailed(LLMError):
-    """A call failed: `purpose` is what it was for (extract, relate, compose), `reason` why."""
+    """A call failed: `purpose` is what it was for (extract, relate, compose), `reason` why.
 
-    def __init__(self, purpose: str, reason: str) -> None:
+    `fatal` when the server refuses every call of the run alike (the key, the model, a
+    mode or parameter it does not support), not this call's input.
+    """
+
+    def __init__(self, purpose: str, reason: str, *, fatal: bool = False) -> None:
         super().__init__(f"{purpose} call failed: {reason}")
         self.purpose = purpose
         self.reason = reason
+        self.fatal = fatal
 
 
 class BudgetExceeded(LLMError):

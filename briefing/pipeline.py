@@ -3,6 +3,12 @@
 Building and writing are apart: `abuild_brief` (async) and `build_brief` return the
 brief and what the run did, `write_brief` writes it, and `generate` does both. They
 return data and raise BriefingError subclasses, and never print.
+
+An article that cannot be extracted does not stop the brief: it is written from the
+rest and names what it could not read (`RunStats.partial`). So does a relate or compose
+call that fails: the offline rules stand in, and the brief says so. A run ends with an
+error only when nothing could be extracted, when the budget stops it, or when the server
+refuses every call alike (a fatal refusal: the key, the model, the mode).
 """
 
 from __future__ import annotations
@@ -27,12 +33,13 @@ from briefing.assemble import (
     assemble_brief,
     counted,
 )
-from briefing.backend import Backend, make_backend
+from briefing.backend import Backend, Composition, make_backend
 from briefing.corpus import Corpus, FileProblem, load_corpus
 from briefing.costs import Usage
 from briefing.discrepancies import discrepancy_items, source_discrepancies
 from briefing.errors import (
     BriefingError,
+    BudgetExceeded,
     ConfigurationError,
     CorpusError,
     ExtractionError,
@@ -40,8 +47,17 @@ from briefing.errors import (
     LLMError,
 )
 from briefing.grounding import normalise
+from briefing.offline.backend import OfflineBackend
 from briefing.render import to_html, to_json, to_markdown
-from briefing.schemas import Article, ArticleExtraction, Brief, Claim, Period, RejectedClaim
+from briefing.schemas import (
+    Article,
+    ArticleExtraction,
+    Brief,
+    Claim,
+    Finding,
+    Period,
+    RejectedClaim,
+)
 from briefing.store import RejectedQuote, Review, Store, cache_key
 
 # Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
@@ -62,7 +78,15 @@ class RunStats:
     reasks: int = 0
     dropped_sentences: int = 0  # composed sentences that failed validation and were left out
     failed: list[FileProblem] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # paths of articles that gave no claim
+    # Steps the offline rules did because the model's call failed, with the cause.
+    fallbacks: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+
+    @property
+    def partial(self) -> bool:
+        """The brief was written, but not all of it as asked (see errors.EXIT_PARTIAL)."""
+        return bool(self.failed or self.fallbacks)
 
 
 @dataclass
@@ -132,14 +156,25 @@ async def extract_all(
             stats.cached += 1
             notify("cached", 1)
     limit = asyncio.Semaphore(backend.concurrency)
+    # The first refusal that every call would meet alike (the key, the model, the mode):
+    # the articles not yet sent are not sent.
+    refused: list[LLMError] = []
 
     async def extract_one(article: Article, key: str) -> None:
         async with limit:
+            if refused:
+                stats.failed.append(FileProblem(article.path, "not sent: the run stopped"))
+                notify("failed", 1)
+                return
             try:
                 extraction = await backend.extract(article)
             except LLMError as failure:
                 reason = failure.reason if isinstance(failure, LLMCallFailed) else str(failure)
                 stats.failed.append(FileProblem(article.path, reason))
+                if isinstance(failure, BudgetExceeded) or (
+                    isinstance(failure, LLMCallFailed) and failure.fatal
+                ):
+                    refused.append(failure)
                 notify("failed", 1)
                 return
         store.save_extraction(key, article, extraction)
@@ -152,6 +187,13 @@ async def extract_all(
 
     await asyncio.gather(*(extract_one(article, key) for article, key in pending))
     stats.dropped_claims = sum(e.dropped for e in results.values())
+    stats.empty = sorted(
+        a.path for a in articles if a.article_id in results and not results[a.article_id].claims
+    )
+    if refused or (stats.failed and not results):
+        raise ExtractionError(
+            _failure_message(stats, len(articles), refused), stopped=bool(refused)
+        )
     return results
 
 
@@ -188,12 +230,11 @@ async def build_from_articles(
     stats = RunStats()
     try:
         extractions = await extract_all(articles, backend, store, stats, progress)
-        if stats.failed:
-            raise ExtractionError(_failure_message(stats, len(articles)))
         articles = [
             a
             for a in with_inferred_dates(articles, extractions)
-            if a.published is None or period.since <= a.published <= period.until
+            if a.article_id in extractions
+            and (a.published is None or period.since <= a.published <= period.until)
         ]
         by_id = {a.article_id: a for a in articles}
         every_claim = [c for a in articles for c in extractions[a.article_id].claims]
@@ -218,11 +259,12 @@ async def build_from_articles(
             corpus=str(corpus.root.resolve()),
         )
         try:
-            related = await backend.relate(merge_findings(claims, by_id, groups), by_id, groups)
-            composition = await backend.compose(related, context)
-        except LLMError as error:
+            composition = await _relate_and_compose(
+                backend, merge_findings(claims, by_id, groups), by_id, groups, context, stats
+            )
+        except BudgetExceeded as error:
             done = stats.cached + stats.extracted
-            raise LLMError(
+            raise BudgetExceeded(
                 f"{error}; the {done} extracted article(s) are kept in the store:"
                 " run again to continue"
             ) from error
@@ -251,8 +293,40 @@ async def build_from_articles(
         )
         brief = brief.model_copy(update={"rejected_in_review": _rejected_records(rejected, by_id)})
         return brief, stats
+    except BriefingError as error:
+        # A failed run still says what it spent.
+        error.usage = backend.usage
+        raise
     finally:
         stats.usage = backend.usage
+
+
+async def _relate_and_compose(
+    backend: Backend,
+    findings: list[Finding],
+    by_id: dict[str, Article],
+    groups: SyndicationGroups,
+    context: BriefContext,
+    stats: RunStats,
+) -> Composition:
+    """The backend relates and composes; where its call fails (not for the budget, which
+    stops the run), the offline rules do that step and `stats.fallbacks` says why."""
+    offline = OfflineBackend()
+    try:
+        related = await backend.relate(findings, by_id, groups)
+    except BudgetExceeded:
+        raise
+    except LLMError as error:
+        stats.fallbacks.append(f"the offline rules related the findings ({error})")
+        related = await offline.relate(findings, by_id, groups)
+    try:
+        composition = await backend.compose(related, context)
+    except BudgetExceeded:
+        raise
+    except LLMError as error:
+        stats.fallbacks.append(f"the offline composer wrote the brief ({error})")
+        composition = await offline.compose(related, context)
+    return composition
 
 
 async def abuild_brief(
@@ -290,7 +364,8 @@ async def abuild_brief(
     finally:
         store.close()
     _refuse_a_period_without_dated_articles(brief, loaded, period)
-    excluded += len(articles) - len(brief.sources)
+    # Articles whose inferred date fell outside the period; not those that were not read.
+    excluded += len(articles) - len(brief.sources) - len(stats.failed)
     return BuildResult(brief, stats, loaded.skipped, loaded.warnings, excluded)
 
 
@@ -484,14 +559,21 @@ def without_rejected(brief: Brief, rejected_quotes: list[RejectedQuote]) -> Brie
     return brief.model_copy(update={"sections": sections, "citations": rows})
 
 
-def _failure_message(stats: RunStats, total: int) -> str:
+def _failure_message(stats: RunStats, total: int, refused: Sequence[LLMError] = ()) -> str:
     done = stats.cached + stats.extracted
-    first = stats.failed[0]
+    # The refusal that stopped the run, else the first article's cause.
+    first = next(
+        (p for p in stats.failed if refused and p.reason == _reason(refused[0])), stats.failed[0]
+    )
     more = f" (and {len(stats.failed) - 1} more)" if len(stats.failed) > 1 else ""
     return (
         f"{len(stats.failed)} of {total} article(s) not extracted; {first}{more}."
         f" The {done} finished are kept in the store: run again to continue"
     )
+
+
+def _reason(failure: LLMError) -> str:
+    return failure.reason if isinstance(failure, LLMCallFailed) else str(failure)
 
 
 def _notes(articles: list[Article], loaded: Corpus, stats: RunStats) -> list[str]:
@@ -508,12 +590,33 @@ def _notes(articles: list[Article], loaded: Corpus, stats: RunStats) -> list[str
             f"{counted(len(loaded.skipped), 'file')} in the corpus could not be read and"
             f" {'was' if len(loaded.skipped) == 1 else 'were'} skipped"
         )
+    if stats.failed:
+        notes.append(
+            f"partial brief: {len(stats.failed)} article(s) could not be read and are not in it: "
+            + "; ".join(str(problem) for problem in stats.failed[:MAX_NAMED])
+            + (
+                f"; and {len(stats.failed) - MAX_NAMED} more"
+                if len(stats.failed) > MAX_NAMED
+                else ""
+            )
+        )
+    if stats.empty:
+        notes.append(
+            f"{len(stats.empty)} article(s) gave no claim: "
+            + ", ".join(stats.empty[:MAX_NAMED])
+            + (f" and {len(stats.empty) - MAX_NAMED} more" if len(stats.empty) > MAX_NAMED else "")
+        )
+    notes += [f"the model's call failed, so {fallback}" for fallback in stats.fallbacks]
     if stats.dropped_claims:
         notes.append(
             f"{counted(stats.dropped_claims, 'claim')} failed grounding and"
             f" {'was' if stats.dropped_claims == 1 else 'were'} left out"
         )
     return notes
+
+
+# A note names at most this many articles.
+MAX_NAMED = 10
 
 
 def _no_articles_message(loaded: Corpus, period: Period) -> str:

@@ -22,7 +22,7 @@ from briefing import config, lexicon
 from briefing.backend import make_backend
 from briefing.changes import add_what_changed
 from briefing.corpus import load_corpus
-from briefing.errors import BriefingError, ConfigurationError
+from briefing.errors import BriefingError, ConfigurationError, ExtractionError
 from briefing.pipeline import build_from_articles, select_period, without_rejected, write_brief
 from briefing.schemas import Brief
 from briefing.store import Store
@@ -85,6 +85,7 @@ class WeekOutcome:
     week: str
     paths: list[Path]
     skipped_reason: str | None = None
+    partial: bool = False  # written without some articles, or with the offline rules standing in
 
 
 def previous_brief(out: Path, week: str) -> tuple[str, Brief] | None:
@@ -176,9 +177,21 @@ async def _write_weeks(
                     log(f"{label}: nothing to brief ({reason})")
                     outcomes.append(WeekOutcome(label, [], reason))
                     continue
-                brief, _ = await build_from_articles(
-                    articles, period, backend=backend, store=store, corpus=loaded
-                )
+                try:
+                    brief, stats = await build_from_articles(
+                        articles, period, backend=backend, store=store, corpus=loaded
+                    )
+                except ExtractionError as error:
+                    if error.stopped:
+                        raise
+                    # No article of this week could be read: the other weeks go on.
+                    log(f"{label}: no brief: {error}")
+                    outcomes.append(WeekOutcome(label, [], str(error), partial=True))
+                    continue
+                for problem in stats.failed:
+                    log(f"{label}: not read: {problem}")
+                for fallback in stats.fallbacks:
+                    log(f"{label}: the model's call failed, so {fallback}")
                 prefix = f"Week {label}:"
                 brief = brief.model_copy(
                     update={
@@ -196,7 +209,7 @@ async def _write_weeks(
                     brief = add_what_changed(brief, earlier_week, earlier, raw_texts, article_texts)
                 paths = write_brief(brief, out, label, formats)
                 log(f"{label}: wrote {', '.join(str(p) for p in paths)}")
-                outcomes.append(WeekOutcome(label, paths))
+                outcomes.append(WeekOutcome(label, paths, partial=stats.partial))
         finally:
             await backend.aclose()
     finally:

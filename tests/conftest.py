@@ -42,6 +42,11 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
         "BRIEFING_TIMEOUT",
         "BRIEFING_LEXICON",
         "BRIEFING_MODE",
+        "BRIEFING_MAX_TOKENS",
+        "BRIEFING_CONTEXT",
+        "BRIEFING_PART_TOKENS",
+        "BRIEFING_TEMPERATURE",
+        "BRIEFING_REASKS",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

@@ -10,7 +10,17 @@ that carries a re-ask (more than system + user messages) gets the corrected "ans
 a first request gets "first_answer" where one exists (it holds an ungrounded quote).
 
 Faults for the next requests are queued with --fault or POST /fixture/faults
-{"faults": ["401", "429", "500", "503", "malformed", "slow", "drop"]}. With --fault-rate a
+{"faults": ["401", "429", "500", "503", "malformed", "slow", "drop", "length", "context"]}
+("length": the answer cut off, finish_reason "length"; "context": a 400 saying the
+request passes the model's context).
+
+It can also act as a server with limits, as real ones have: --context N refuses a
+request whose prompt and max_tokens pass N tokens (with the OpenAI-style message that
+llama-cpp-python and vLLM send) and serves N at GET /props (as llama.cpp's server
+does); --reject-mode json_schema refuses that mode with a 500 naming it (as
+llama-cpp-python does); --max-completion-tokens refuses `max_tokens` as OpenAI's
+newer models do. An answer longer than the request's max_tokens is cut off there,
+with finish_reason "length". With --fault-rate a
 share of requests is faulted at random, but reproducibly: whether a request is faulted, and
 how, depends only on --seed, what it asks (the article it carries, or its whole prompt)
 and how many times the same request came before, never on the order in which concurrent
@@ -83,7 +93,14 @@ class FixtureState:
         fault_rate: float = 0.0,
         seed: int = 0,
         synthesize: bool = False,
+        context_tokens: int | None = None,
+        rejected_modes: set[str] | None = None,
+        wants_max_completion_tokens: bool = False,
     ) -> None:
+        self.context_tokens = context_tokens  # the model's context, when it has a limit
+        self.rejected_modes = rejected_modes or set()  # modes refused, as a real server may
+        self.wants_max_completion_tokens = wants_max_completion_tokens
+        self.received: list[dict[str, Any]] = []  # every chat request, in order
         self.fixtures = fixtures
         self.faults: deque[str] = deque(faults or [])
         self.fault_rate = fault_rate
@@ -211,12 +228,51 @@ def synthesized_compose(prompt: str) -> dict[str, Any]:
     }
 
 
+# The phrases `briefing doctor`'s checks carry, and the answers a model would give.
+DOCTOR_PHRASE = "connection check by briefing doctor"
+DOCTOR_ANSWER = {"city": "Paris", "country": "France"}
+SPEED_CHECK_PHRASE = "speed check by briefing doctor"
+
+
+def mode_of(request: dict[str, Any]) -> str:
+    """The instructor mode a request was made in, by what it asks of the server."""
+    if request.get("tools"):
+        return "tools"
+    kind = (request.get("response_format") or {}).get("type")
+    return {"json_schema": "json_schema", "json_object": "json"}.get(kind, "md_json")
+
+
+# How servers refuse a mode they lack: llama-cpp-python's 500 for json_schema (its
+# request schema allows only text and json_object), Ollama's 400 for tools.
+MODE_REFUSALS = {
+    "json_schema": (
+        500,
+        "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format',"
+        " 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}",
+    ),
+    "json": (400, "response_format json_object is not supported by this model"),
+    "tools": (400, "briefing-fixture-server does not support tools"),
+    "md_json": (400, "this model does not support plain chat"),
+}
+
+
+def prompt_tokens_of(request: dict[str, Any]) -> int:
+    """Tokens of a request's prompt, estimated as the usage it reports: 4 characters each."""
+    tools = json.dumps(request.get("tools") or "")
+    schema = json.dumps(request.get("response_format") or "")
+    return (len(_text_of(request.get("messages", []))) + len(tools) + len(schema)) // 4
+
+
 def choose_payload(
     fixtures: list[dict[str, Any]], request: dict[str, Any], synthesize: bool = False
 ) -> dict[str, Any] | None:
     messages = request.get("messages", [])
     prompt = _text_of(messages[:2])  # the system and first user message carry the input
     is_reask = len(messages) > 2
+    if DOCTOR_PHRASE in prompt:
+        return dict(DOCTOR_ANSWER)
+    if SPEED_CHECK_PHRASE in prompt:
+        return {"claims": []}
     if "<pairs>" in prompt:
         return relate_payload(prompt, _curated("relations.json"))
     if "<findings>" in prompt:
@@ -246,11 +302,19 @@ def _spoiled(payload: dict[str, Any], fault: str | None) -> dict[str, Any]:
     return payload
 
 
-def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+def completion_body(
+    request: dict[str, Any], payload: dict[str, Any], cut_off: bool = False
+) -> dict[str, Any]:
+    """The answer in the request's format; cut off (finish_reason "length") at the
+    request's max_tokens, or half-way when `cut_off`."""
     arguments = json.dumps(payload, ensure_ascii=False)
     digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:24]
     message: dict[str, Any] = {"role": "assistant", "content": None}
     finish_reason = "stop"
+    cap = request.get("max_tokens") or request.get("max_completion_tokens")
+    if cut_off or (isinstance(cap, int) and len(arguments) // 4 > cap):
+        arguments = arguments[: len(arguments) // 2 if cut_off else cap * 4]
+        finish_reason = "length"
     tools = request.get("tools")
     if tools:
         name = tools[0]["function"]["name"]
@@ -261,12 +325,11 @@ def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[st
                 "function": {"name": name, "arguments": arguments},
             }
         ]
-        finish_reason = "tool_calls"
+        finish_reason = "tool_calls" if finish_reason == "stop" else finish_reason
     elif request.get("response_format"):
         message["content"] = arguments
     else:
         message["content"] = f"```json\n{arguments}\n```"
-    prompt_chars = len(_text_of(request.get("messages", [])))
     return {
         "id": f"chatcmpl-{digest}",
         "object": "chat.completion",
@@ -276,9 +339,9 @@ def completion_body(request: dict[str, Any], payload: dict[str, Any]) -> dict[st
             {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
         ],
         "usage": {
-            "prompt_tokens": prompt_chars // 4,
+            "prompt_tokens": prompt_tokens_of(request),
             "completion_tokens": len(arguments) // 4,
-            "total_tokens": prompt_chars // 4 + len(arguments) // 4,
+            "total_tokens": prompt_tokens_of(request) + len(arguments) // 4,
         },
         "system_fingerprint": "fixture",
     }
@@ -310,6 +373,10 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 self._send_json(
                     200, {"object": "list", "data": [{"id": MODEL_NAME, "object": "model"}]}
                 )
+            elif self.path.rstrip("/") == "/props" and state.context_tokens:
+                # llama.cpp's server tells its context size here
+                settings = {"n_ctx": state.context_tokens}
+                self._send_json(200, {"default_generation_settings": settings, "total_slots": 1})
             else:
                 self._error(404, f"no route {self.path}")
 
@@ -328,7 +395,12 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 self._error(400, "request body is not JSON")
                 return
+            state.received.append(request)
             fault = state.next_fault(request_key(request))
+            refusal = self._refusal(request, fault)
+            if refusal is not None:
+                self._error(*refusal)
+                return
             if fault == "429":
                 self._error(429, "rate limited by the fixture server", {"Retry-After": "0"})
                 return
@@ -350,7 +422,7 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
             if fault == "malformed":
                 self._send_json(200, b'{"id": "chatcmpl-broken", "choices": [')
                 return
-            body = completion_body(request, _spoiled(payload, fault))
+            body = completion_body(request, _spoiled(payload, fault), cut_off=fault == "length")
             if fault == "truncated_json":  # the model's JSON cut off mid-way
                 for choice in body["choices"]:
                     message = choice["message"]
@@ -363,6 +435,30 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                         message["content"] = message["content"][: len(message["content"]) // 2]
             self._send_json(200, body)
 
+        def _refusal(self, request: dict[str, Any], fault: str | None) -> tuple[int, str] | None:
+            """The status and message a server with this one's limits refuses with, if any."""
+            mode = mode_of(request)
+            if mode in state.rejected_modes:
+                return MODE_REFUSALS[mode]
+            if state.wants_max_completion_tokens and "max_tokens" in request:
+                return (
+                    400,
+                    "Unsupported parameter: 'max_tokens' is not supported with this model."
+                    " Use 'max_completion_tokens' instead.",
+                )
+            cap = request.get("max_tokens") or request.get("max_completion_tokens") or 0
+            prompt = prompt_tokens_of(request)
+            limit = state.context_tokens
+            if fault == "context" or (limit and prompt + cap > limit):
+                limit = limit or prompt
+                return (
+                    400,
+                    f"This model's maximum context length is {limit} tokens. However, you"
+                    f" requested {prompt + cap} tokens ({prompt} in the messages, {cap} in the"
+                    " completion). Please reduce the length of the messages or completion.",
+                )
+            return None
+
     return Handler
 
 
@@ -373,10 +469,20 @@ def serve(
     fault_rate: float = 0.0,
     synthesize: bool = False,
     seed: int = 0,
+    context_tokens: int | None = None,
+    rejected_modes: set[str] | None = None,
+    wants_max_completion_tokens: bool = False,
 ) -> tuple[ThreadingHTTPServer, FixtureState]:
     """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one."""
     state = FixtureState(
-        load_fixtures(folder), faults, fault_rate, seed=seed, synthesize=synthesize
+        load_fixtures(folder),
+        faults,
+        fault_rate,
+        seed=seed,
+        synthesize=synthesize,
+        context_tokens=context_tokens,
+        rejected_modes=rejected_modes,
+        wants_max_completion_tokens=wants_max_completion_tokens,
     )
     server = ThreadingHTTPServer(("127.0.0.1", port), with_batches(make_handler(state), state))
     server.daemon_threads = True
@@ -697,9 +803,29 @@ def main() -> None:
     parser.add_argument(
         "--batch-expire-after", type=int, default=None, help="a batch expires after N answers"
     )
+    parser.add_argument("--context", type=int, help="the model's context size, in tokens")
+    parser.add_argument(
+        "--reject-mode",
+        action="append",
+        default=[],
+        choices=sorted(MODE_REFUSALS),
+        help="refuse this instructor mode as a real server would",
+    )
+    parser.add_argument(
+        "--max-completion-tokens",
+        action="store_true",
+        help="refuse max_tokens and take max_completion_tokens, as OpenAI's newer models",
+    )
     args = parser.parse_args()
     state = FixtureState(
-        load_fixtures(), args.fault, args.fault_rate, seed=args.seed, synthesize=args.synthesize
+        load_fixtures(),
+        args.fault,
+        args.fault_rate,
+        seed=args.seed,
+        synthesize=args.synthesize,
+        context_tokens=args.context,
+        rejected_modes=set(args.reject_mode),
+        wants_max_completion_tokens=args.max_completion_tokens,
     )
     state.batches.plan = BatchPlan(
         polls=args.batch_polls, fail=args.batch_fail, expire_after=args.batch_expire_after

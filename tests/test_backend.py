@@ -79,12 +79,29 @@ def test_build_returns_the_brief_without_writing(seeds_copy: Path, tmp_path: Pat
 
 
 @pytest.mark.parametrize("phase", ["relate", "compose"])
-def test_a_failure_after_extraction_keeps_the_extractions(
-    phase: str, seeds_copy: Path, tmp_path: Path, isolated_environment: Path
+def test_a_failed_relate_or_compose_call_falls_back_to_the_offline_rules_and_says_so(
+    phase: str, seeds_copy: Path, tmp_path: Path
 ) -> None:
-    failure = LLMCallFailed(phase, "HTTP 500 from the API")
+    failure = LLMCallFailed(phase, 'HTTP 500 from the server: "out of memory"')
     failing = FakeBackend(**{f"fail_{phase}": failure})  # type: ignore[arg-type]
-    with pytest.raises(LLMError, match=rf"{phase} call failed.*5 extracted article\(s\) are kept"):
+    result = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=failing)
+    assert result.stats.partial and len(result.stats.fallbacks) == 1
+    assert result.stats.failed == []
+    note = [n for n in result.brief.notes if "the model's call failed" in n]
+    assert len(note) == 1 and f"{phase} call failed" in note[0] and "out of memory" in note[0]
+    offline = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "c", backend=FakeBackend())
+    # the offline rules wrote what they write when asked: the same sections
+    assert [s.heading for s in result.brief.sections] == [s.heading for s in offline.brief.sections]
+    assert not offline.stats.partial
+
+
+@pytest.mark.parametrize("phase", ["relate", "compose"])
+def test_a_budget_stop_after_extraction_keeps_the_extractions(
+    phase: str, seeds_copy: Path, tmp_path: Path
+) -> None:
+    failure = BudgetExceeded("the call budget is spent (max_calls=5)")
+    failing = FakeBackend(**{f"fail_{phase}": failure})  # type: ignore[arg-type]
+    with pytest.raises(LLMError, match=r"budget is spent.*5 extracted article\(s\) are kept"):
         briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=failing)
     assert not (tmp_path / "b").exists()
     again = FakeBackend()
@@ -92,16 +109,49 @@ def test_a_failure_after_extraction_keeps_the_extractions(
     assert again.extracted == []  # every extraction came from the store
 
 
-def test_one_article_that_fails_is_named_and_the_others_are_kept(
+def test_one_article_that_fails_is_named_and_the_brief_is_written_from_the_rest(
     seeds_copy: Path, tmp_path: Path
 ) -> None:
     bad = "seeds/002_98495e7bedb7fce5.txt"
-    backend = FakeBackend(fail_extract={bad: BudgetExceeded("the call budget is spent")})
-    with pytest.raises(briefing.ExtractionError, match=rf"1 of 5 .*{bad}: the call budget"):
-        briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
+    cause = LLMCallFailed("extract", "the answer was cut off at 512 tokens")
+    backend = FakeBackend(fail_extract={bad: cause})
+    result = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
+    assert [str(p) for p in result.stats.failed] == [f"{bad}: {cause.reason}"]
+    assert result.stats.partial and result.stats.extracted == 4
+    assert result.excluded == 0  # not read is not outside the period
+    assert bad not in {s.path for s in result.brief.sources}
+    assert all(p.exists() for p in result.paths)
+    note = [n for n in result.brief.notes if n.startswith("partial brief:")]
+    assert note == [
+        f"partial brief: 1 article(s) could not be read and are not in it: {bad}: {cause.reason}"
+    ]
+    markdown = result.paths[0].read_text(encoding="utf-8")
+    assert "partial brief: 1 article(s) could not be read" in markdown
+    assert "98495e7bedb7fce5" in markdown  # the file, as Markdown escapes its name
     again = FakeBackend()
-    briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=again)
-    assert again.extracted == [bad]
+    second = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=again)
+    assert again.extracted == [bad] and not second.stats.partial
+
+
+def test_a_refusal_every_call_would_meet_stops_the_run_and_sends_no_more(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    bad = "seeds/000_77f07ec1b4ff83f4.txt"
+    refusal = LLMCallFailed("extract", "HTTP 500: json_schema unsupported", fatal=True)
+    backend = FakeBackend(fail_extract={bad: refusal}, concurrency=1)
+    with pytest.raises(briefing.ExtractionError, match=rf"5 of 5 .*{bad}: HTTP 500: json_schema"):
+        briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
+    assert backend.extracted == [bad]  # the other four were never sent
+    assert not (tmp_path / "b").exists()
+
+
+def test_when_no_article_can_be_read_there_is_no_brief(seeds_copy: Path, tmp_path: Path) -> None:
+    paths = [f"seeds/{p.name}" for p in sorted(seeds_copy.iterdir())]
+    cause = LLMCallFailed("extract", "no valid answer after 3 attempt(s): claims: Field required")
+    backend = FakeBackend(fail_extract=dict.fromkeys(paths, cause))
+    with pytest.raises(briefing.ExtractionError, match=r"5 of 5 article\(s\) not extracted"):
+        briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
+    assert not (tmp_path / "b").exists()
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +186,15 @@ def test_a_call_budget_hit_in_any_phase_is_one_line_and_keeps_the_work(
     db = sqlite3.connect(isolated_environment / "briefing.db")
     assert db.execute("SELECT count(*) FROM extractions").fetchone()[0] == 5
     assert not out.exists()
+
+
+def test_an_article_that_gives_no_claim_is_counted_and_named(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    from briefing.testing import first_sentence_claim
+
+    empty = "seeds/001_d5faee400927be79.txt"
+    backend = FakeBackend(claims_for=lambda a: [] if a.path == empty else first_sentence_claim(a))
+    result = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
+    assert result.stats.empty == [empty] and not result.stats.partial
+    assert f"1 article(s) gave no claim: {empty}" in result.brief.notes

@@ -208,7 +208,7 @@ def test_citations_rejects_a_file_that_is_not_a_brief(
     assert "cannot read" in capsys.readouterr().err
 
 
-COMMANDS = ["generate", "citations", "weekly", "schedule", "review"]
+COMMANDS = ["generate", "citations", "weekly", "schedule", "review", "doctor"]
 
 
 def test_every_command_is_listed_here() -> None:

@@ -1,8 +1,15 @@
 """The LLM backend: the model extracts, judges candidate pairs and writes the prose;
-code grounds every quote and checks every composed sentence against its claims."""
+code grounds every quote and checks every composed sentence against its claims.
+
+`from_settings` turns the run's settings into the client's (timeout, answer cap,
+temperature, budget) and the extractor's (re-asks, part size). Given the model's
+context size (--context), the part size is what the context leaves once the prompt,
+the schema and every answer a call's re-asks resend are counted.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from briefing import config
@@ -16,42 +23,114 @@ from briefing.assemble import (
 )
 from briefing.backend import Composition, Related
 from briefing.costs import Usage
+from briefing.errors import ConfigurationError
 from briefing.figures import figure_pairs
 from briefing.llm.calls import StructuredCalls
-from briefing.llm.client import DEFAULT_TIMEOUT_SECONDS, Budget, LLMClient, LLMSettings
-from briefing.llm.compose import compose_sections
-from briefing.llm.extract import LLMExtractor
+from briefing.llm.client import Budget, LLMClient, LLMSettings
+from briefing.llm.compose import ComposedSentence, compose_sections, unsupported
+from briefing.llm.extract import ClaimExtraction, LLMExtractor
 from briefing.llm.relate import judge_pairs
+from briefing.offline.backend import OfflineBackend
+from briefing.offline.compose import brief_title
+from briefing.prompts import EXTRACT_CLAIMS, load_prompt
 from briefing.relations import Relation, candidate_pairs
-from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
+from briefing.schemas import Article, ArticleExtraction, Claim, ExtractorInfo, Finding
 from briefing.store import Store
 
 # Where the store remembers which model answered for a requested one, so that a run served
 # entirely from the store names the same model as the run that made the calls.
 SERVED_MODEL_KEY = "served-model|{requested}"
 
+# Tokens a re-ask adds besides the earlier answer it resends: the validation errors.
+REASK_MESSAGE_TOKENS = 300
+# The prompt and the schema are counted at this many characters per token: instructions
+# and JSON tokenise more densely than prose.
+FIXED_CHARS_PER_TOKEN = 3
+# Of the room left in the context, the share given to article text: the estimate of
+# four characters per token is short for some languages and for numbered text.
+CONTEXT_SHARE = 0.85
+# A part smaller than this is no article text worth a call.
+MIN_PART_TOKENS = 200
+# A model's title longer than this is not a title.
+MAX_TITLE_WORDS = 25
+
+
+def extraction_prompt_chars() -> int:
+    """Characters an extraction call sends besides the article: its prompt and schema."""
+    schema = json.dumps(ClaimExtraction.model_json_schema())
+    return len(load_prompt(EXTRACT_CLAIMS).source) + len(schema)
+
+
+def part_tokens_for_context(context: int, max_tokens: int, reasks: int) -> int:
+    """The article part size (estimated tokens) that fits a model's context: what is left
+    once the prompt and schema, each answer (up to max_tokens) and each re-ask's errors
+    are counted, for a call re-asked `reasks` times (a re-ask resends the answers before)."""
+    fixed = extraction_prompt_chars() // FIXED_CHARS_PER_TOKEN
+    answers = (reasks + 1) * max_tokens + reasks * REASK_MESSAGE_TOKENS
+    part = int((context - fixed - answers) * CONTEXT_SHARE)
+    if part < MIN_PART_TOKENS:
+        raise ConfigurationError(
+            f"a context of {context} tokens leaves no room for article text: the prompt"
+            f" and schema take about {fixed}, and {reasks + 1} answer(s) of up to"
+            f" {max_tokens} tokens (--max-tokens) with the re-asks' messages about"
+            f" {answers}; lower --max-tokens or --reasks, or give the server a larger context"
+        )
+    return part
+
+
+def part_tokens_of(settings: config.Settings, max_tokens: int, reasks: int) -> int:
+    """--part-tokens if given, else what --context leaves, else the default."""
+    if settings.part_tokens is not None:
+        return settings.part_tokens
+    if settings.context_tokens is not None:
+        return part_tokens_for_context(settings.context_tokens, max_tokens, reasks)
+    return config.DEFAULT_PART_TOKENS
+
 
 class LLMBackend:
     """An OpenAI-compatible API through instructor, one client for the whole run."""
 
-    def __init__(self, client: LLMClient, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        client: LLMClient,
+        store: Store | None = None,
+        *,
+        reasks: int = config.DEFAULT_REASKS,
+        part_tokens: int = config.DEFAULT_PART_TOKENS,
+    ) -> None:
         self.client = client
         self.store = store
+        self.reasks = reasks
         self._remembered: str | None = None
         self.calls = StructuredCalls(client, store)
-        self.extractor = LLMExtractor(self.calls)
+        self.extractor = LLMExtractor(
+            self.calls, max_reasks=reasks, article_token_budget=part_tokens
+        )
 
     @classmethod
     def from_settings(cls, settings: config.Settings, store: Store) -> LLMBackend:
+        max_tokens = settings.max_tokens or config.DEFAULT_MAX_TOKENS
+        reasks = settings.reasks if settings.reasks is not None else config.DEFAULT_REASKS
         llm_settings = LLMSettings(
             model=settings.model_name(),
             base_url=config.base_url(),
             mode=settings.instructor_mode(),
             concurrency=settings.concurrency,
-            timeout=settings.timeout if settings.timeout is not None else DEFAULT_TIMEOUT_SECONDS,
+            timeout=settings.timeout or config.DEFAULT_TIMEOUT_SECONDS,
             budget=Budget(max_calls=settings.max_calls, max_cost_usd=settings.max_cost_usd),
+            max_tokens=max_tokens,
+            temperature=(
+                settings.temperature
+                if settings.temperature is not None
+                else config.DEFAULT_TEMPERATURE
+            ),
         )
-        return cls(LLMClient(llm_settings, log_call=store.log_call), store)
+        return cls(
+            LLMClient(llm_settings, log_call=store.log_call),
+            store,
+            reasks=reasks,
+            part_tokens=part_tokens_of(settings, max_tokens, reasks),
+        )
 
     @property
     def info(self) -> ExtractorInfo:
@@ -101,25 +180,33 @@ class LLMBackend:
         self, findings: list[Finding], articles: dict[str, Article], groups: SyndicationGroups
     ) -> Related:
         """The model judges candidate pairs; findings it calls the same are merged."""
-        relations = await judge_pairs(self.calls, candidate_pairs(findings))
+        relations = await judge_pairs(self.calls, candidate_pairs(findings), max_reasks=self.reasks)
         before = {f.finding_id: f for f in findings}
         merged = merge_same(findings, [r for r in relations if r.kind == "same"], articles, groups)
         return _with_figures(_pairs_after_merge(merged, before, relations), articles, groups)
 
     async def compose(self, related: Related, context: BriefContext) -> Composition:
+        if not related.findings:
+            # Nothing to write about: no call; the offline composer says so.
+            return await OfflineBackend().compose(related, context)
         composed = await compose_sections(
             self.calls,
             related.findings,
             related.conflicts,
             str(context.period.since),
             str(context.period.until),
+            max_reasks=self.reasks,
         )
         sections = composed.sections
         estimates = estimate_and_update_items(related.estimates, related.updates)
         if estimates:
             sections.append(PlannedSection(ESTIMATES_AND_UPDATES, estimates))
+        claims = {c.claim_id: c for f in related.findings for c in f.claims}
+        title = composed.title
+        if not _title_stands(title, claims):
+            title = brief_title(related.findings, context.articles)
         return Composition(
-            composed.title,
+            title,
             overview_line(related.findings, context),
             sections,
             dropped_sentences=len(composed.dropped_sentences),
@@ -146,6 +233,16 @@ def _with_figures(
         target = related.conflicts if pair.kind == "conflict" else related.updates
         target.append((pair.first, pair.second))
     return related
+
+
+def _title_stands(title: str, claims: dict[str, Claim]) -> bool:
+    """The model's title is checked like its sentences, against every claim it was shown:
+    a title naming a person, place or number no claim names is replaced by code's."""
+    words = title.split()
+    if not words or len(words) > MAX_TITLE_WORDS:
+        return False
+    sentence = ComposedSentence(text=title.strip(), claim_ids=list(claims))
+    return unsupported(sentence, "title", claims) is None
 
 
 def _pairs_after_merge(

@@ -18,11 +18,13 @@ from typing import Any, TypeVar
 import instructor
 import openai
 from instructor.core import InstructorError, InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from briefing.errors import BudgetExceeded, LLMCallFailed
-from briefing.llm.client import CallScope, LLMClient, current_scope, describe_error
+from briefing import config
+from briefing.errors import BriefingError, BudgetExceeded, LLMCallFailed
+from briefing.llm.client import CallScope, LLMClient, current_scope, describe_error, is_fatal
 from briefing.prompts import Prompt, inert_for_instructor
 from briefing.schemas import SCHEMA_VERSION
 from briefing.store import Store
@@ -68,13 +70,30 @@ class StructuredCalls:
                 response_model=response_model,
                 max_retries=max_reasks,
                 context=context,
-                temperature=0,
             )
             return result
         except BudgetExceeded as budget:
             raise _unsent(budget, scope) from None
+        except IncompleteOutputException as error:
+            raise LLMCallFailed(
+                scope.purpose,
+                f"the answer was cut off at the cap of {self.client.settings.max_tokens}"
+                " tokens: allow more with --max-tokens, or send shorter parts with"
+                " --part-tokens",
+            ) from error
         except (InstructorError, openai.OpenAIError) as error:
             raise _as_briefing_error(error, scope) from error
+        except BriefingError:
+            raise
+        except Exception as error:
+            # instructor or a provider handler choking on an odd answer: this call's
+            # failure, in one line, not the run's crash; with BRIEFING_DEBUG=1, the crash.
+            if config.debug_enabled():
+                raise
+            raise LLMCallFailed(
+                scope.purpose,
+                f"the answer could not be read: {type(error).__name__}: {_one_line(str(error))}",
+            ) from error
         finally:
             current_scope.reset(token)
 
@@ -117,13 +136,13 @@ def _as_briefing_error(error: Exception, scope: CallScope) -> BudgetExceeded | L
         return _unsent(cause, scope)
     if isinstance(error, InstructorRetryException):
         if cause is not None and not _is_validation_error(cause):
-            return LLMCallFailed(scope.purpose, describe_error(cause))
+            return LLMCallFailed(scope.purpose, describe_error(cause), fatal=is_fatal(cause))
         return LLMCallFailed(
             scope.purpose,
             f"no valid answer after {error.n_attempts} attempt(s): {_last_problem(error)}",
         )
     if isinstance(error, openai.OpenAIError):
-        return LLMCallFailed(scope.purpose, describe_error(error))
+        return LLMCallFailed(scope.purpose, describe_error(error), fatal=is_fatal(error))
     return LLMCallFailed(scope.purpose, _one_line(str(error)) or type(error).__name__)
 
 

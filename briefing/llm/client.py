@@ -10,8 +10,14 @@ timeout bounds each wait for a byte, so a server trickling its answer would neve
 it. A call past the deadline is retried once, not `attempts` times: a timeout says the
 server is too slow, and trying again multiplies the wait.
 
+Every call carries the run's answer cap (`max_tokens`, --max-tokens) and temperature,
+so a model that never stops is cut off instead of filling its context. A server's
+refusal is told apart from a fault: a 4xx (but 429), or a 5xx whose message names an
+unsupported parameter or mode, is not retried, and its message, the server's own words
+with a hint, names the fix (another --mode, a larger context, a smaller --max-tokens).
+
 Works against the OpenAI API and any OpenAI-compatible server (Ollama, vLLM,
-llama.cpp, LM Studio) through a base URL; local servers usually need a json mode.
+llama.cpp, LM Studio) through a base URL; `briefing doctor` finds the mode that works.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import json
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +41,7 @@ from briefing import config
 from briefing.costs import Usage, price_of
 from briefing.errors import BriefingError, BudgetExceeded, ConfigurationError
 
-DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_TIMEOUT_SECONDS = config.DEFAULT_TIMEOUT_SECONDS
 DEFAULT_ATTEMPTS = 5
 # A call that timed out is tried once more, and no more, whatever `attempts` says.
 TIMEOUT_ATTEMPTS = 2
@@ -97,6 +104,8 @@ class LLMSettings:
     attempts: int = DEFAULT_ATTEMPTS
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     budget: Budget = field(default_factory=Budget)
+    max_tokens: int = config.DEFAULT_MAX_TOKENS
+    temperature: float = config.DEFAULT_TEMPERATURE
 
     def __post_init__(self) -> None:
         if self.mode not in config.INSTRUCTOR_MODES:
@@ -107,6 +116,10 @@ class LLMSettings:
             raise ConfigurationError(f"concurrency must be at least 1, not {self.concurrency}")
         if not (math.isfinite(self.timeout) and self.timeout > 0):
             raise ConfigurationError(f"timeout must be a number of seconds > 0, not {self.timeout}")
+        if self.max_tokens < config.MIN_TOKENS:
+            raise ConfigurationError(
+                f"max_tokens must be at least {config.MIN_TOKENS}, not {self.max_tokens}"
+            )
         if self.budget.max_cost_usd is not None and price_of(self.model) is None:
             # An unknown price would leave the budget unbounded: refuse it before any call.
             raise ConfigurationError(
@@ -128,8 +141,11 @@ class CallTimedOut(openai.OpenAIError):
 
 def is_transient(error: BaseException) -> bool:
     """Worth another try: rate limits, server errors, timeouts, dropped connections, and a
-    response body cut short (the SDK cannot decode it)."""
+    response body cut short (the SDK cannot decode it). Not a server error whose message
+    says it cannot do what was asked: that answer would be the same every time."""
     if isinstance(error, openai.APIStatusError):
+        if refusal_of(error) is not None:
+            return False
         return error.status_code == 429 or error.status_code >= 500
     return isinstance(
         error,
@@ -174,6 +190,9 @@ class LLMClient:
         # an alias resolves to a snapshot, and a local server names whatever it runs.
         self.served_models: list[str] = []
         self._log_call = log_call
+        # The name the answer cap is sent under: OpenAI's newer models refuse `max_tokens`
+        # and ask for `max_completion_tokens`, which local servers may not know.
+        self._token_parameter = "max_tokens"
         # The key is read here, passed to the SDK, and kept nowhere else. A local server
         # may need none; the SDK insists on a non-empty string.
         self._client = openai.AsyncOpenAI(
@@ -206,9 +225,8 @@ class LLMClient:
                 f" the server answered as {unknown}, whose price is unknown"
             )
         chars = sum(len(str(m.get("content") or "")) for m in kwargs.get("messages", []))
-        estimate = (
-            chars / CHARS_PER_TOKEN * price[0] + EXPECTED_COMPLETION_TOKENS * price[1]
-        ) / 1e6
+        completion = min(EXPECTED_COMPLETION_TOKENS, self.settings.max_tokens)
+        estimate = (chars / CHARS_PER_TOKEN * price[0] + completion * price[1]) / 1e6
         if self.usage.cost_usd + estimate > budget.max_cost_usd:
             raise BudgetExceeded(
                 f"the cost budget would be passed (max_cost_usd={budget.max_cost_usd:.2f}:"
@@ -218,7 +236,8 @@ class LLMClient:
     async def complete(self, **kwargs: Any) -> Any:
         """One chat completion, retried on transient failures; the function instructor patches."""
         batch = current_batch.get()
-        answered = batch.answer(kwargs) if batch is not None else None
+        # A batch request is the live request as sent: with the answer cap and temperature.
+        answered = batch.answer(self._with_limits(kwargs)) if batch is not None else None
         if answered is not None:
             return self._answered_by_batch(kwargs, *answered)
         self._check_budget(kwargs)
@@ -244,7 +263,7 @@ class LLMClient:
                 try:
                     # The SDK's timeout bounds each read; this bounds the whole call.
                     async with asyncio.timeout(self.settings.timeout):
-                        response = await self._client.chat.completions.create(**kwargs)
+                        response = await self._send(kwargs)
                 except (TimeoutError, openai.APITimeoutError) as error:
                     timeouts += 1
                     timed_out = CallTimedOut(self.settings.timeout)
@@ -254,6 +273,7 @@ class LLMClient:
                     self._record(kwargs, started, None, describe_error(error))
                     raise
                 self._record(kwargs, started, response, None)
+                _flag_cut_off(response, kwargs.get("max_tokens") or self.settings.max_tokens)
                 return response
         raise AssertionError("unreachable: tenacity reraises the last error")
 
@@ -265,6 +285,24 @@ class LLMClient:
             scope.calls += 1
         self._record(kwargs, time.monotonic(), completion, None, batch_id=batch_id)
         return completion
+
+    async def _send(self, kwargs: dict[str, Any]) -> Any:
+        """One request with the run's answer cap and temperature; if the server asks for the
+        cap under its newer name, the request again under that name, and from then on."""
+        try:
+            return await self._client.chat.completions.create(**self._with_limits(kwargs))
+        except openai.BadRequestError as error:
+            if self._token_parameter != "max_tokens" or not _wants_max_completion_tokens(error):
+                raise
+        self._token_parameter = "max_completion_tokens"
+        return await self._client.chat.completions.create(**self._with_limits(kwargs))
+
+    def _with_limits(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        limited = dict(kwargs)
+        cap = limited.pop("max_tokens", None) or self.settings.max_tokens
+        limited[self._token_parameter] = cap
+        limited.setdefault("temperature", self.settings.temperature)
+        return limited
 
     def _record(
         self,
@@ -303,16 +341,35 @@ class LLMClient:
             )
 
 
+def _flag_cut_off(response: Any, cap: int) -> None:
+    """An answer as long as the cap was cut off by it, whatever finish_reason says: a
+    server constraining tool calls to a grammar (llama-cpp-python) reports "tool_calls"
+    for JSON cut short. Marked "length", instructor raises IncompleteOutputException
+    instead of re-asking, which would resend the long answer and meet the cap again."""
+    usage = getattr(response, "usage", None)
+    written = getattr(usage, "completion_tokens", None)
+    choices = getattr(response, "choices", None)
+    if isinstance(written, int) and written >= cap and choices:
+        for choice in choices:
+            choice.finish_reason = "length"
+
+
 def describe_error(error: BaseException) -> str:
-    """A short cause for logs and messages; never includes request headers or the key."""
+    """A short cause for logs and messages, in the server's own words where it gave some,
+    with a hint at the fix; never includes request headers or the key."""
     if isinstance(error, openai.AuthenticationError):
         return "the API refused the key (HTTP 401): check OPENAI_API_KEY"
     if isinstance(error, openai.PermissionDeniedError):
-        return "the API denied access (HTTP 403)"
+        return _with_server_message("the API denied access (HTTP 403)", error)
     if isinstance(error, openai.NotFoundError):
-        return "the API has no such model or route (HTTP 404): check --model and the base URL"
+        return _with_server_message(
+            "the API has no such model or route (HTTP 404): check --model and the base URL",
+            error,
+        )
     if isinstance(error, openai.APIStatusError):
-        return f"HTTP {error.status_code} from the API"
+        described = _with_server_message(f"HTTP {error.status_code} from the server", error)
+        hint = REFUSAL_HINTS.get(refusal_of(error) or "")
+        return f"{described} ({hint})" if hint else described
     if isinstance(error, (CallTimedOut, BriefingError)):
         return str(error)
     if isinstance(error, openai.APITimeoutError):
@@ -324,6 +381,95 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, json.JSONDecodeError):
         return "the API's response was not valid JSON"
     return type(error).__name__
+
+
+def is_fatal(error: BaseException) -> bool:
+    """The server refuses every call of this run, not one article: the key, the access, the
+    model or route, or a parameter or mode it does not support. Not a context overflow,
+    which a shorter article would not meet."""
+    if isinstance(
+        error, (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)
+    ):
+        return True
+    return isinstance(error, openai.APIStatusError) and refusal_of(error) == "unsupported"
+
+
+# A server's message when the prompt and the answer cap pass the model's context
+# (OpenAI, vLLM, llama.cpp, llama-cpp-python and Ollama word it differently).
+_CONTEXT_RE = re.compile(
+    r"context[ _](?:length|window|size|shift)|maximum context|n_ctx|too many tokens"
+    r"|prompt is too long|exceeds? (?:the )?(?:model'?s? )?(?:maximum|context|available)",
+    re.IGNORECASE,
+)
+# A server's message when it cannot do what the request asks (a parameter, a response
+# format, tools): the same request will be refused every time.
+_UNSUPPORTED_RE = re.compile(
+    r"not (?:supported|implemented|allowed)|unsupported|does not support|doesn't support"
+    r"|unknown (?:parameter|field|argument)|unrecognized (?:parameter|field|argument)"
+    r"|extra (?:fields|inputs) (?:are )?not permitted"
+    # a request the server's own schema rejects (llama-cpp-python answers json_schema so,
+    # with a 500): "1 validation error: ... Input should be 'text' or 'json_object'"
+    r"|validation errors? for|\d+ validation errors?:|input should be",
+    re.IGNORECASE,
+)
+REFUSAL_HINTS = {
+    "context": "the article part and the answer do not fit the model's context: give the"
+    " server a larger context (llama.cpp: -c / --n_ctx), or pass --context with the"
+    " server's context size, or a smaller --max-tokens or --part-tokens",
+    "unsupported": "the server cannot do what this request asks: try another --mode"
+    " (`briefing doctor` shows which work; llama-cpp-python takes --mode tools)",
+}
+# A reason shown to a user quotes at most this much of the server's message.
+MAX_SERVER_MESSAGE_CHARS = 240
+
+
+def refusal_of(error: openai.APIStatusError) -> str | None:
+    """ "context" when the server says the request passes its context, "unsupported" when it
+    says it cannot do what was asked, else None (a fault, perhaps transient)."""
+    if error.status_code == 429:
+        return None
+    message = server_message(error)
+    if _CONTEXT_RE.search(message):
+        return "context"
+    if _UNSUPPORTED_RE.search(message):
+        return "unsupported"
+    return None
+
+
+def server_message(error: openai.APIStatusError) -> str:
+    """The server's own words (OpenAI's `error.message`, FastAPI's `detail`, a text body),
+    on one line, shortened, with the key masked should a server echo it."""
+    body: Any = error.body
+    if isinstance(body, dict):
+        for key in ("message", "detail", "error", "msg"):
+            if body.get(key):
+                body = body[key]
+                break
+    if isinstance(body, list):  # FastAPI's validation errors
+        body = "; ".join(
+            str(item.get("msg", item)) if isinstance(item, dict) else str(item) for item in body
+        )
+    if isinstance(body, dict):
+        body = json.dumps(body, ensure_ascii=False)
+    # The first paragraph: llama-cpp-python appends where in its code the error arose.
+    text = " ".join(str(body or "").strip().split("\n\n")[0].split())
+    secret = config.api_key()
+    if secret:
+        text = text.replace(secret, "***")
+    if len(text) > MAX_SERVER_MESSAGE_CHARS:
+        text = text[: MAX_SERVER_MESSAGE_CHARS - 3].rstrip() + "..."
+    return text
+
+
+def _with_server_message(described: str, error: openai.APIStatusError) -> str:
+    message = server_message(error)
+    return f'{described}: "{message}"' if message else described
+
+
+def _wants_max_completion_tokens(error: openai.BadRequestError) -> bool:
+    """OpenAI's newer models refuse `max_tokens` and name the parameter they take instead."""
+    message = server_message(error)
+    return "max_tokens" in message and "max_completion_tokens" in message
 
 
 # What the HTTP library (httpx, or httpx2 under newer SDKs) raises when a server closed

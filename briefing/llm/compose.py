@@ -160,6 +160,8 @@ async def compose_sections(
     conflicts: list[tuple[Finding, Finding]],
     since: str,
     until: str,
+    *,
+    max_reasks: int = MAX_REASKS,
 ) -> Composed:
     """The model's title and sections over the chosen findings, every sentence validated."""
     chosen = select_for_compose(findings, conflicts)
@@ -186,7 +188,7 @@ async def compose_sections(
         for a, b in conflicts
     ]
     scope = CallScope("compose")
-    state = ComposeState(claims, scope, max_attempts=MAX_REASKS + 1)
+    state = ComposeState(claims, scope, max_attempts=max_reasks + 1)
     result = await calls.cached_call(
         load_prompt(COMPOSE_BRIEF),
         {
@@ -199,7 +201,7 @@ async def compose_sections(
         ComposedBrief,
         scope=scope,
         context={"compose": state},
-        max_reasks=MAX_REASKS,
+        max_reasks=max_reasks,
     )
     sections = []
     for heading in _SECTION_ORDER:

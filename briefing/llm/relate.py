@@ -43,7 +43,7 @@ class PairJudgements(BaseModel):
 
 
 async def judge_pairs(
-    calls: StructuredCalls, pairs: list[tuple[Finding, Finding]]
+    calls: StructuredCalls, pairs: list[tuple[Finding, Finding]], *, max_reasks: int = MAX_REASKS
 ) -> list[Relation]:
     """Every pair the model finds related, by finding id; "unrelated" pairs are left out."""
     if not pairs:
@@ -58,7 +58,7 @@ async def judge_pairs(
         PairJudgements,
         scope=CallScope("relate"),
         context={"pair_count": len(pairs)},
-        max_reasks=MAX_REASKS,
+        max_reasks=max_reasks,
     )
     relations = []
     for judgement in result.judgements:
