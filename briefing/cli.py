@@ -43,6 +43,7 @@ from briefing.errors import (
     BriefingError,
     ConfigurationError,
     CorpusError,
+    ExtractionError,
 )
 from briefing.pipeline import generate as generate_brief
 from briefing.render import (
@@ -582,6 +583,8 @@ def generate(
         # Each "extracted" event follows the extraction's save to the store.
         raise _Stopped(Interrupted.of(stop, progress.counts["extracted"])) from None
     except BriefingError as error:
+        for failure in error.failures if isinstance(error, ExtractionError) else ():
+            _say(f"not read: {failure}")  # one line per article; main() says what it means
         if error.usage is not None and error.usage.calls:
             _say(_usage_line(error.usage))  # what the failed run spent; main() says why
         raise

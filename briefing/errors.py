@@ -56,12 +56,15 @@ class ExtractionError(BriefingError):
     """Articles could not be extracted; what finished is kept in the store.
 
     `stopped`: the run was stopped (the budget, or a refusal every call would meet), rather
-    than finding no article it could read.
+    than finding no article it could read. `failures`: each article not read and why.
     """
 
-    def __init__(self, message: str, *, stopped: bool = False) -> None:
+    def __init__(
+        self, message: str, *, stopped: bool = False, failures: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.stopped = stopped
+        self.failures = failures  # "path: cause", one per article not read
 
 
 class LLMError(BriefingError):

@@ -192,7 +192,9 @@ async def extract_all(
     )
     if refused or (stats.failed and not results):
         raise ExtractionError(
-            _failure_message(stats, len(articles), refused), stopped=bool(refused)
+            _failure_message(stats, len(articles), refused),
+            stopped=bool(refused),
+            failures=tuple(str(problem) for problem in stats.failed),
         )
     return results
 

@@ -11,6 +11,7 @@ import pytest
 
 import briefing.llm.client
 from briefing import generate
+from briefing.cli import main
 from briefing.config import Settings
 from tests.fixture_server import FixtureState, request_key, serve
 
@@ -96,3 +97,28 @@ def test_faulted_calls_end_extracted_or_reported_and_a_rerun_completes(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_run_that_reads_no_article_names_each_one_on_its_own_line(
+    tmp_path: Path,
+    seeds_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every answer cut off at the cap: the run ends with one `not read` line per article,
+    then the one-line error, and no traceback."""
+    server, _ = serve(0, faults=["length"] * 50)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-faults")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    try:
+        args = ["generate", "--since", "2025-02-01", "--corpus", str(seeds_copy)]
+        code = main([*args, "--extractor", "llm", "--out", str(tmp_path / "b")])
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    named = [line.split(": ")[1] for line in err.splitlines() if line.startswith("not read: ")]
+    assert sorted(named) == sorted(f"seeds/{path.name}" for path in seeds_copy.glob("*.txt"))
+    assert all("cut off" in line for line in err.splitlines() if line.startswith("not read: "))

@@ -212,10 +212,12 @@ def test_the_timeout_option_ends_a_cli_run_in_one_line(
     assert main(args) == 1
     assert time.monotonic() - started < 10
     lines = capsys.readouterr().err.splitlines()
-    # each run: what it spent (two calls: the first and its one retry), then why it failed
-    assert len(lines) == 4, lines
-    assert [line.startswith("LLM: 2 calls, 1 retries") for line in lines] == [1, 0, 1, 0]
-    errors = lines[1::2]
+    # each run: the article not read, what it spent (two calls: the first and its one
+    # retry), then why the run failed
+    assert len(lines) == 6, lines
+    assert [line.startswith("not read: news/convoy.txt") for line in lines] == [1, 0, 0] * 2
+    assert [line.startswith("LLM: 2 calls, 1 retries") for line in lines] == [0, 1, 0] * 2
+    errors = lines[2::3]
     assert all("news/convoy.txt" in line and "longer than 0.5 s" in line for line in errors)
 
 
