@@ -174,7 +174,11 @@ def people_in(articles: list[Article]) -> list[Entity]:
     lexicon = active()
     people = {e.name: e for e in lexicon.entities.values() if e.kind == "person"}
     for article in articles:
-        for person in find_people(article.text, lexicon):
+        # A headline capitalises every word ("Pakistan Rejects Trump Claim"): no names there.
+        text = article.text
+        if article.title and text.startswith(article.title):
+            text = text[len(article.title) :]
+        for person in find_people(text, lexicon):
             people.setdefault(person.name, person)
     return list(people.values())
 

@@ -294,3 +294,17 @@ def test_a_site_date_line_or_a_dateline_place_is_not_the_title(tmp_path: Path, l
     text = f"{line}\nSaltmarch ferry crews walk out over pay\n{BODY}"
     article = _article(tmp_path, text)
     assert article.title == "Saltmarch ferry crews walk out over pay"  # type: ignore[attr-defined]
+
+
+def test_a_title_case_headline_names_no_person(tmp_path: Path) -> None:
+    """ "Council Rejects Smith's Claim": every word of a headline is capitalised, so the
+    people whose roles are compared come from the story's sentences, not its headline."""
+    from briefing.discrepancies import people_in
+
+    (tmp_path / "a.txt").write_text(
+        "Council Rejects Smith’s Claim of Delaying Repairs Over Budget Cuts\n\nHarrow, May 13,"
+        " 2025– The council on Tuesday rejected the claim by Mayor Jane Smith that it had"
+        " delayed repairs. Smith said the budget cuts were to blame.\n",
+        encoding="utf-8",
+    )
+    assert [p.name for p in people_in(load_corpus(tmp_path).articles)] == ["Jane Smith"]
