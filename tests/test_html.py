@@ -17,7 +17,7 @@ import pytest
 
 from briefing import generate
 from briefing.config import Settings
-from tests.browser import chromium
+from tests.browser import FLAGS, chromium
 from tests.conftest import CASSETTES, LLMEndpoint
 
 HOSTILE = (
@@ -25,15 +25,9 @@ HOSTILE = (
     "Officials said <script>document.title='pwned'</script> the convoy was stopped at the border"
     " <img src=x onerror=alert(1)> near the town of Kupiansk on Friday evening after talks.\n"
 )
+# The shared headless flags, less the hidden scrollbars: this test reads the page as drawn.
 CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *(flag for flag in FLAGS if flag != "--hide-scrollbars"),
     "--window-size=900,1000",
 ]
 
