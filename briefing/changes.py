@@ -336,6 +336,10 @@ def _changed(before: float, after: float) -> bool:
     return abs(after - before) > ROUNDING_SHARE * max(abs(before), abs(after))
 
 
+# Words after a figure that say how, not what ("10,000 are still missing").
+_ADVERBS = frozenset("still now already yet so far more less about around nearly".split())
+
+
 def _counted_words(statement: str, figure: str) -> str:
     """What a figure counts, as the statement writes it: "ferries" in "40 ferries were",
     "missing" in "10,000 are missing" (the first of the next words that is not a function
@@ -351,9 +355,6 @@ def _counted_words(statement: str, figure: str) -> str:
         ),
         "figure",
     )
-
-
-_ADVERBS = frozenset("still now already yet so far more less about around nearly".split())
 
 
 def _period_label(rows: list[CitationRow]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -142,7 +142,6 @@ def candidate_pairs(
 ) -> list[tuple[Finding, Finding]]:
     """Pairs of findings that concern a common party, most salient first."""
     parties = parties or parties_of(findings)
-    lexicon = parties.lexicon
     by_party: dict[str, list[int]] = defaultdict(list)
     for index, finding in enumerate(findings):
         for name in _parties(finding, parties):
@@ -153,9 +152,19 @@ def candidate_pairs(
             for b in members[i + 1 :]:
                 seen.add((min(a, b), max(a, b)))
 
-    def promise(pair: tuple[int, int]) -> tuple[bool, bool, int, float]:
-        # Pairs most likely to be related first: opposite stances of one subject (conflicts),
-        # then a shared subject, then shared topic words, then salience.
+    pairs = sorted(seen, key=_promise(findings, parties))
+    return [(findings[a], findings[b]) for a, b in pairs[:limit]]
+
+
+def _promise(
+    findings: list[Finding], parties: Parties
+) -> Callable[[tuple[int, int]], tuple[bool, bool, int, float, int, int]]:
+    """The order pairs are judged in, most likely related first: opposite stances of one
+    subject (conflicts), then a shared subject, then shared topic words, then salience,
+    then the findings' order."""
+    lexicon = parties.lexicon
+
+    def promise(pair: tuple[int, int]) -> tuple[bool, bool, int, float, int, int]:
         first, second = findings[pair[0]], findings[pair[1]]
         opposite = stance(first.statement, lexicon) * stance(second.statement, lexicon) == -1
         shared = share_subject(first, second, parties)
@@ -164,15 +173,15 @@ def candidate_pairs(
             not shared,
             -topic_overlap(first, second, lexicon),
             -(first.salience + second.salience),
+            *pair,
         )
 
-    pairs = sorted(seen, key=promise)
-    return [(findings[a], findings[b]) for a, b in pairs[:limit]]
+    return promise
 
 
 def opposed_pairs(findings: list[Finding], parties: Parties) -> list[tuple[Finding, Finding]]:
-    """The pairs of `candidate_pairs(findings, limit=None)` with opposite stances, in its
-    order, found without scoring every pair: each party's statements for and against it
+    """The pairs of `candidate_pairs(findings, limit=None)` with opposite stances, in the
+    same order, found without scoring every pair: each party's statements for and against it
     are paired, not each finding with every other. These are all the offline rules may
     call a conflict of stances."""
     lexicon = parties.lexicon
@@ -183,16 +192,7 @@ def opposed_pairs(findings: list[Finding], parties: Parties) -> list[tuple[Findi
             sides[key][0 if sign > 0 else 1].append(index)
     pairs = {(min(a, b), max(a, b)) for pro, con in sides.values() for a in pro for b in con}
 
-    def promise(pair: tuple[int, int]) -> tuple[bool, int, float, int, int]:
-        first, second = findings[pair[0]], findings[pair[1]]
-        return (
-            not share_subject(first, second, parties),
-            -topic_overlap(first, second, lexicon),
-            -(first.salience + second.salience),
-            *pair,
-        )
-
-    return [(findings[a], findings[b]) for a, b in sorted(pairs, key=promise)]
+    return [(findings[a], findings[b]) for a, b in sorted(pairs, key=_promise(findings, parties))]
 
 
 @lru_cache(maxsize=8)
