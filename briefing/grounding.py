@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 from rapidfuzz import fuzz
 
 from briefing.lexicon import active
+from briefing.patterns import literal_alternation
 from briefing.schemas import Article, Evidence
 
 # A fuzzy candidate must be this similar (0-100) to the normalised quote.
@@ -85,7 +86,14 @@ _NUMBER_WORDS = {
     "thousand": 1000,
     "dozen": 12,
 }
-_NUMBER_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+
+
+NUMBER_WORDS = frozenset(_NUMBER_WORDS)
+
+
+_NUMBER_RE = re.compile(
+    r"\d[\d,]*(?:\.\d+)?|\b(?:" + literal_alternation(_NUMBER_WORDS) + r")\b", re.I
+)
 _MAGNITUDES = {
     "thousand": 3,
     "million": 6,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from briefing.errors import ConfigurationError
+from briefing.patterns import literal_alternation
 
 Kind = Literal["person", "state", "region", "organisation"]
 KINDS: tuple[Kind, ...] = ("person", "state", "region", "organisation")
@@ -99,11 +100,11 @@ class Entity:
 
 
 def _alternation(spellings: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(spellings, key=len, reverse=True)
-    if not ordered:
+    alternation = literal_alternation(spellings)
+    if not alternation:
         return re.compile(r"(?!x)x")
     # "German-language" names no state: a hyphen after a name makes it an adjective.
-    return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+    return re.compile(r"(?<![\w.])(?:" + alternation + r")(?![\w-])")
 
 
 # Compiled once per lexicon file set, whatever entities a text adds (see with_entities).
@@ -196,7 +197,7 @@ class Lexicon:
     def _outlet_regex(self) -> re.Pattern[str]:
         if not self._all_outlets:
             return re.compile(r"(?!x)x")
-        return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, self._all_outlets)) + r")(?!\w)")
+        return re.compile(r"(?<!\w)(?:" + literal_alternation(self._all_outlets) + r")(?!\w)")
 
     def known_actors(self, text: str) -> list[str]:
         """Canonical names of entities mentioned in the text, in order of first mention."""
