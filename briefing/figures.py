@@ -22,7 +22,8 @@ _NUMBER_RE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.,]
 _NOT_UNITS = frozenset(
     """more new additional other confirmed suspected reported registered known than of the a
     an in on at to by from and or were was are is have has had been being people's about
-    nearly almost some least per since start this that last next ago its their""".split()
+    nearly almost some least per since start this that last next ago its their still now
+    already yet far""".split()
 ) | frozenset(
     """january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday today yesterday""".split()
@@ -163,6 +164,12 @@ def _same_day(first: Finding, second: Finding) -> bool:
     return a is not None and b is not None and abs((a - b).days) <= SAME_DAY_GRACE
 
 
+def same_quantity(first: Figure, second: Figure) -> frozenset[str]:
+    """What two figures both count, beyond "people": 2,600 people evacuated and 6,000
+    people displaced are two quantities, 4,000 evacuated and 42 missing too."""
+    return (first.counted & second.counted) - _GENERIC_COUNTS
+
+
 def _shared_quantity(first: Finding, second: Finding) -> frozenset[str] | None:
     """What both count, when they give it different values (and share no value)."""
     mine, theirs = figures_in(first.statement), figures_in(second.statement)
@@ -170,11 +177,8 @@ def _shared_quantity(first: Finding, second: Finding) -> frozenset[str] | None:
         return None  # one shared number: the same count, told two ways
     for a in mine:
         for b in theirs:
-            common = a.counted & b.counted
-            # "people" alone does not make two counts one: 2,600 people evacuated and
-            # 6,000 people displaced are two quantities.
-            if common - _GENERIC_COUNTS and a.value != b.value:
-                return frozenset(common)
+            if same_quantity(a, b) and a.value != b.value:
+                return frozenset(a.counted & b.counted)
     return None
 
 
