@@ -396,3 +396,28 @@ def test_one_dispute_is_shown_by_at_most_a_few_pairs() -> None:
     assert len(relations) == MAX_PAIRS_PER_DISPUTE
     ids = [r.first for r in relations] + [r.second for r in relations]
     assert len(set(ids)) == len(ids)  # each report in one pair at most
+
+
+def test_each_side_blaming_the_other_is_one_dispute_and_a_denied_accusation_is_a_denial() -> None:
+    from briefing.offline.relate import accusation, contradictions, denier
+
+    lexicon = _dispute_lexicon()
+    blames = _finding(
+        "Brask blamed Sudmark for the breach of the Orrin river dam.", "a1", "2025-05-07", None
+    )
+    blames_back = _finding(
+        "Velm accuses Brask of sabotaging the Orrin river dam.", "b2", "2025-05-07", None
+    )
+    denies = _finding(
+        "Brask denied accusations by Velm that it had breached the Orrin river dam.",
+        "c3",
+        "2025-05-08",
+        None,
+    )
+    assert accusation(denies, lexicon) is None  # it answers an accusation
+    assert denier(denies, lexicon) == "Norland"
+    for first, second in ((blames, blames_back), (blames_back, denies)):
+        [relation] = contradictions([first, second], lexicon)
+        assert {relation.first, relation.second} == {first.finding_id, second.finding_id}
+    # Each report takes part in one pair of a dispute: three reports make one pair.
+    assert len(contradictions([blames, blames_back, denies], lexicon)) == 1

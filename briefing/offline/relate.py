@@ -185,8 +185,10 @@ def accusation(finding: Finding, lexicon: Lexicon) -> tuple[str, str] | None:
     statement = main_clause(finding.statement).translate(_QUOTE_MARKS)
     for match in lexicon.accuse_regex.finditer(statement):
         before = statement[: match.start()]
-        if negations_in(" ".join(before.split()[-3:])):
-            continue  # "did not blame"
+        if negations_in(" ".join(before.split()[-3:])) or lexicon.deny_regex.search(
+            " ".join(before.split()[-3:])
+        ):
+            continue  # "did not blame"; "denied accusations by Y" is a denial
         rest = statement[match.end() :]
         if lexicon.deny_regex.search(rest) or lexicon.denial_regex.search(rest):
             return None
@@ -245,7 +247,8 @@ def denied_accusations(findings: list[Finding], lexicon: Lexicon) -> list[Relati
     accusations = {f.finding_id: accusation(f, lexicon) for f in findings}
     deniers = {f.finding_id: denier(f, lexicon) for f in findings}
     by_id = {f.finding_id: f for f in findings}
-    disputes: dict[tuple[str, str], list[tuple[Finding, Finding]]] = defaultdict(list)
+    # One dispute is between two parties, whichever accuses first.
+    disputes: dict[frozenset[str], list[tuple[Finding, Finding]]] = defaultdict(list)
     for accusing in findings:
         sides = accusations[accusing.finding_id]
         if sides is None:
@@ -253,7 +256,13 @@ def denied_accusations(findings: list[Finding], lexicon: Lexicon) -> list[Relati
         accuser, accused = sides
         for denying_id, who in deniers.items():
             denying = by_id[denying_id]
-            if who != accused or accusations[denying_id] is not None:
+            # The accused party's answer: a denial, or the accusation turned back on the
+            # accuser ("Y accuses X of it"), each side blaming the other (that pair once).
+            denied = who == accused and accusations[denying_id] is None
+            blamed_back = (
+                accusations[denying_id] == (accused, accuser) and accusing.finding_id < denying_id
+            )
+            if not (denied or blamed_back):
                 continue
             if not _may_contradict(accusing, denying, lexicon):
                 continue
@@ -262,7 +271,7 @@ def denied_accusations(findings: list[Finding], lexicon: Lexicon) -> list[Relati
             }
             if not shared_article and topic_overlap(accusing, denying, lexicon) < MIN_SHARED_TOPIC:
                 continue
-            disputes[(accuser, accused)].append((accusing, denying))
+            disputes[frozenset((accuser, accused))].append((accusing, denying))
     relations = []
     for pairs in disputes.values():
         used: set[str] = set()
