@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from briefing.aggregate import UnionFind
 from briefing.assemble import counted
 from briefing.attribution import proper_names
-from briefing.figures import figures_in
+from briefing.figures import figures_in, same_quantity
 from briefing.grounding import verify_evidence
 from briefing.lexicon import active
 from briefing.offline.extract import content_words
@@ -306,7 +306,7 @@ def _figure_changes(
             matching = [
                 (i, f, r)
                 for i, (f, r) in enumerate(earlier)
-                if i not in used and f.counted & figure.counted
+                if i not in used and same_quantity(f, figure)
             ]
             if not matching:
                 continue

@@ -22,7 +22,8 @@ _NUMBER_RE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.,]
 _NOT_UNITS = frozenset(
     """more new additional other confirmed suspected reported registered known than of the a
     an in on at to by from and or were was are is have has had been being people's about
-    nearly almost some least per since start this that last next ago its their""".split()
+    nearly almost some least per since start this that last next ago its their still now
+    already yet far""".split()
 ) | frozenset(
     """january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday today yesterday""".split()
@@ -72,12 +73,62 @@ class Figure:
     value: float
     text: str  # as written: "2,400"
     counted: frozenset[str]  # what it counts: {"dockworker", "strike"}
+    previous: float | None = None  # "revised from 11,300 to 3,958": 11,300
+
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?"
+# "revised the death toll from 11,300 to 3,958", "the number of dead rose from 8 to 17":
+# one figure updated in place, not two counts.
+_REVISED = re.compile(
+    r"\b(?:revised|raised|lowered|increased|decreased|rose|risen|climbed|grew|grown|jumped"
+    r"|fell|fallen|dropped|cut|reduced|updated|corrected|adjusted)\b"
+    rf"(?P<object>(?:\s+[\w'’-]+){{0,4}}?)\s+from\s+(?P<before>{_NUMBER})\s+to\s+"
+    rf"(?P<after>{_NUMBER})(?![\w.,]\d)",
+    re.I,
+)
+# Words that name a count without saying what it counts ("the number of dead").
+_COUNT_WORDS = frozenset("number total figure count tally also".split())
+
+
+def _value(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _revisions(statement: str) -> list[tuple[re.Match[str], Figure]]:
+    """Figures updated in place, with what they count: the object revised ("the death
+    toll"), else the word after the new value ("to 159 cases"), else the subject ("the
+    number of dead rose")."""
+    found = []
+    for match in _REVISED.finditer(statement):
+
+        def content(text: str) -> list[str]:
+            words = re.findall(r"[a-z]+", text.lower())
+            return [w for w in words if w not in _NOT_UNITS | _COUNT_WORDS and len(w) > 2]
+
+        after = re.match(r"\s+([a-z]+)", statement[match.end() :])
+        counted = content(match["object"])[-COUNTED_WORDS:]
+        if not counted and after and content(after.group(1)):
+            counted = content(after.group(1))
+        if not counted:
+            counted = content(" ".join(statement[: match.start()].split()[-4:]))[-1:]
+        if counted:
+            figure = Figure(
+                _value(match["after"]),
+                match["after"],
+                frozenset(w.rstrip("s") for w in counted),
+                previous=_value(match["before"]),
+            )
+            found.append((match, figure))
+    return found
 
 
 def figures_in(statement: str) -> list[Figure]:
     """The counts a statement gives, with what each counts; years and clock times are not."""
-    found = []
+    revisions = _revisions(statement)
+    found = [figure for _, figure in revisions]
     for match in _NUMBER_RE.finditer(statement):
+        if any(r.start("before") <= match.start() < r.end() for r, _ in revisions):
+            continue  # read above, as one figure updated
         text = match.group(1)
         value = float(text.replace(",", ""))
         after = statement[match.end() : match.end() + 60]
@@ -128,6 +179,12 @@ def figure_pairs(
     found = []
     for a, b in sorted(candidates):
         first, second = findings[a], findings[b]
+        revised = _revision_of(first, second) or _revision_of(second, first)
+        if revised is not None and not {c.article_id for c in first.claims} & {
+            c.article_id for c in second.claims
+        }:
+            found.append(FigurePair("update", *revised))
+            continue
         if not _same_day(first, second):
             continue
         shared = _shared_quantity(first, second)
@@ -149,6 +206,19 @@ def figure_pairs(
     return found
 
 
+def _revision_of(earlier: Finding, later: Finding) -> tuple[Finding, Finding] | None:
+    """(earlier, later) when `later` updates a count from the very value `earlier` gives
+    ("revised from 11,300 to 3,958" after "11,300 dead"): shown once as an update, on any
+    day and from any origin, since the later report names the value it replaces."""
+    given = figures_in(earlier.statement)
+    for revision in figures_in(later.statement):
+        if revision.previous is None:
+            continue
+        if any(f.value == revision.previous and same_quantity(f, revision) for f in given):
+            return earlier, later
+    return None
+
+
 def _one_origin(
     mine: set[str], theirs: set[str], articles: dict[str, Article], groups: SyndicationGroups
 ) -> bool:
@@ -163,6 +233,12 @@ def _same_day(first: Finding, second: Finding) -> bool:
     return a is not None and b is not None and abs((a - b).days) <= SAME_DAY_GRACE
 
 
+def same_quantity(first: Figure, second: Figure) -> frozenset[str]:
+    """What two figures both count, beyond "people": 2,600 people evacuated and 6,000
+    people displaced are two quantities, 4,000 evacuated and 42 missing too."""
+    return (first.counted & second.counted) - _GENERIC_COUNTS
+
+
 def _shared_quantity(first: Finding, second: Finding) -> frozenset[str] | None:
     """What both count, when they give it different values (and share no value)."""
     mine, theirs = figures_in(first.statement), figures_in(second.statement)
@@ -170,11 +246,8 @@ def _shared_quantity(first: Finding, second: Finding) -> frozenset[str] | None:
         return None  # one shared number: the same count, told two ways
     for a in mine:
         for b in theirs:
-            common = a.counted & b.counted
-            # "people" alone does not make two counts one: 2,600 people evacuated and
-            # 6,000 people displaced are two quantities.
-            if common - _GENERIC_COUNTS and a.value != b.value:
-                return frozenset(common)
+            if same_quantity(a, b) and a.value != b.value:
+                return frozenset(a.counted & b.counted)
     return None
 
 

@@ -74,8 +74,9 @@ _PARTICLE = r"(?:van|von|de|der|den|da|di|du|la|le|bin|ibn|al|el)"
 _NAME_RUN = re.compile(rf"(?<![\w.’'-]){_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD})*")
 _KNOWN_TOP_LEVEL = frozenset(
     "format entities aliases parties broad_actors title_words outlets wire_agencies "
-    "stance topic_terms opposites negations hedges".split()
+    "stance topic_terms opposites negations hedges disputes".split()
 )
+_DISPUTE_KEYS = frozenset({"accuse", "deny", "deny_matters", "denials"})
 _HEDGE_KEYS = frozenset({"markers", "kept_by"})
 _ENTITY_KEYS = frozenset("kind spellings demonyms capitals party".split())
 
@@ -115,6 +116,9 @@ _ENTITY_FREE_PATTERNS = (
     "positive_regex",
     "negative_regex",
     "topic_regex",
+    "accuse_regex",
+    "deny_regex",
+    "denial_regex",
     "opposite_regexes",
     "title_regex",
 )
@@ -147,6 +151,13 @@ class Lexicon:
     negations: tuple[str, ...] = ()
     # Words that soften a statement, by kind: kind -> (markers, kept_by).
     hedges: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # Words of a dispute: one side accuses another ("accus*" + the party accused), the other
+    # denies it ("deni*" + one of deny_matters: "denied any involvement"), or says a denial
+    # complete in itself ("nothing to do with").
+    accuse: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    deny_matters: tuple[str, ...] = ()
+    denials: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # where it was read from, for messages
     # The lexicon this one adds a text's own entities to (see with_entities): its compiled
     # patterns serve this one too, and only the added spellings are compiled again, so that
@@ -323,6 +334,24 @@ class Lexicon:
         return tuple((_word_regex([a.strip()]), _word_regex([b.strip()])) for a, b in pairs)
 
     @cached_property
+    def accuse_regex(self) -> re.Pattern[str]:
+        return _word_regex(self.accuse)
+
+    @cached_property
+    def deny_regex(self) -> re.Pattern[str]:
+        return _word_regex(self.deny)
+
+    @cached_property
+    def denial_regex(self) -> re.Pattern[str]:
+        """A denial word before what it denies ("denied any involvement"), or a phrase
+        that denies by itself ("has nothing to do with")."""
+        deny, matters = _word_regex(self.deny).pattern, _word_regex(self.deny_matters).pattern
+        whole = _word_regex(self.denials).pattern
+        if not self.deny or not self.deny_matters:
+            return re.compile(whole, re.I)
+        return re.compile(rf"{deny}(?:\s+[\w'’-]+){{0,3}}?\s+{matters}|{whole}", re.I)
+
+    @cached_property
     def negation_regex(self) -> re.Pattern[str]:
         """The negation words, and "n't" at the end of a word ("didn't", "won’t")."""
         words = _word_regex(self.negations).pattern
@@ -366,6 +395,7 @@ class Lexicon:
                 self.opposites,
                 self.negations,
                 sorted(self.hedges.items()),
+                [self.accuse, self.deny, self.deny_matters, self.denials],
             ],
             ensure_ascii=False,
         )
@@ -630,6 +660,11 @@ def _merge(lexicon: Lexicon, data: dict[str, Any], path: str) -> Lexicon:
     def add(have: Iterable[str], key: str, value: object) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*have, *_strings(value, key, path)]))
 
+    disputes = _table(data.get("disputes", {}), "disputes", path)
+    extra = sorted(set(disputes) - _DISPUTE_KEYS)
+    if extra:
+        raise ConfigurationError(f"lexicon {path}: disputes.{extra[0]} is not a known field")
+
     hedges = dict(lexicon.hedges)
     for kind, spec in _table(data.get("hedges", {}), "hedges", path).items():
         where = f"hedges.{kind}"
@@ -658,6 +693,12 @@ def _merge(lexicon: Lexicon, data: dict[str, Any], path: str) -> Lexicon:
         opposites=add(lexicon.opposites, "opposites", data.get("opposites", [])),
         negations=add(lexicon.negations, "negations", data.get("negations", [])),
         hedges=hedges,
+        accuse=add(lexicon.accuse, "disputes.accuse", disputes.get("accuse", [])),
+        deny=add(lexicon.deny, "disputes.deny", disputes.get("deny", [])),
+        deny_matters=add(
+            lexicon.deny_matters, "disputes.deny_matters", disputes.get("deny_matters", [])
+        ),
+        denials=add(lexicon.denials, "disputes.denials", disputes.get("denials", [])),
         files=(*lexicon.files, path),
     )
 

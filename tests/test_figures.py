@@ -91,3 +91,34 @@ def test_the_llm_path_compares_figures_by_code_too() -> None:
     assert any("38 vessels" in t for t in texts) and any("52 vessels" in t for t in texts)
     again = _with_figures(Related(findings, conflicts=list(related.conflicts)), articles, groups)
     assert len(again.conflicts) == 1
+
+
+def test_a_figure_revised_from_one_value_to_another_is_one_update() -> None:
+    revised = figures_in("The office revised the number of cases from 146 to 131 on Monday.")
+    assert [(f.text, f.previous, f.counted) for f in revised] == [
+        ("131", 146.0, frozenset({"case"}))
+    ]
+    rose = figures_in("The number of dead also rose from 8 to 17 on the southern bank.")
+    assert [(f.text, f.previous, f.counted) for f in rose] == [("17", 8.0, frozenset({"dead"}))]
+    # A range is no revision, and no count.
+    assert figures_in("Between 100 and 150 boats, from 100 to 150, were seen.") == []
+
+
+def test_a_revision_of_anothers_count_is_shown_as_an_update_not_a_conflict(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    brief = _brief(
+        tmp_path,
+        {
+            "a.txt": " date 2025-03-05 200\nOutbreak grows in the valley\n"
+            "The district health office said on Wednesday 146 cases had been confirmed.\n",
+            "b.txt": " date 2025-03-09 200\nValley count corrected\n"
+            "The district health office revised the number of cases from 146 to 131 after"
+            " removing duplicates, a regional paper reported on Sunday.\n",
+        },
+    )
+    sections = {s.heading: [i.text for i in s.items] for s in brief.sections}
+    assert "Conflicting reports" not in sections
+    updates = " ".join(sections.get("Differing estimates and later updates", []))
+    assert "146 cases had been confirmed" in updates and "from 146 to 131" in updates
+    assert updates.index("146 cases had been") < updates.index("from 146 to 131")

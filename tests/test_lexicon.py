@@ -126,6 +126,8 @@ def test_files_merge_in_order_env_then_extra(
         ('[aliases]\n"Y" = "Nowhere"\n', "aliases.Y"),
         ('[stance]\npositive = "good"\nneutral = []\n', "stance.neutral"),
         ("outlets = [3]\n", "outlets"),
+        ('[disputes]\naccuse = ["blam*"]\nretort = []\n', "disputes.retort"),
+        ("[disputes]\ndeny = [2]\n", "disputes.deny"),
         ("speakers = []\n", "speakers"),
         ("[entities\n", "not valid TOML"),
     ],

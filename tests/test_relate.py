@@ -11,6 +11,7 @@ from briefing import generate
 from briefing.aggregate import group_syndicated, independent_origins, merge_findings
 from briefing.corpus import load_corpus
 from briefing.discrepancies import source_discrepancies
+from briefing.lexicon import Lexicon
 from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
 from briefing.relations import candidate_pairs, parties_of, stance
@@ -275,3 +276,148 @@ def test_opposed_pairs_are_the_opposite_stances_among_all_candidate_pairs(
     found = opposed_pairs(seed_findings, parties)
     assert opposite and ids(found) == ids(opposite)
     assert relate_offline(found, parties) == relate_offline(every, parties)
+
+
+def _dispute_lexicon() -> Lexicon:
+    """The packaged lexicon with three invented states, each with its capital."""
+    from briefing.lexicon import Entity, active
+
+    return active().with_entities(
+        [
+            Entity("Norland", "state", demonyms=("Norlandic",), capitals=("Brask",)),
+            Entity("Sudmark", "state", demonyms=("Sudmarkish",), capitals=("Velm",)),
+            Entity("Ostria", "state", demonyms=("Ostrian",), capitals=("Kell",)),
+        ]
+    )
+
+
+def test_an_accusation_and_the_accused_partys_denial_are_set_together() -> None:
+    """ "X accuses Y of V" against "Y denies any involvement" about one matter, whichever
+    article or outlet carries each side; nothing else that only looks like one side."""
+    from briefing.offline.relate import contradictions
+
+    lexicon = _dispute_lexicon()
+    accused = _finding(
+        "Norlandic President Ada Vos accused Sudmark of shelling the Orrin water plant.",
+        "a1",
+        "2025-05-07",
+        None,
+    )
+    denied = _finding(
+        "Velm has strongly denied any role in the shelling of the Orrin water plant.",
+        "b2",
+        "2025-05-08",
+        None,
+    )
+    third_party = _finding(
+        "Ostria denied any involvement in the shelling of the Orrin water plant.",
+        "c3",
+        "2025-05-08",
+        None,
+    )
+    no_party = _finding(
+        "Two men accused of the shelling of the Orrin water plant were charged in Brask.",
+        "d4",
+        "2025-05-08",
+        None,
+    )
+    both_sides = _finding(
+        "Brask blamed Sudmark for the shelling of the Orrin water plant, a charge Velm denied.",
+        "e5",
+        "2025-05-08",
+        None,
+    )
+    other_matter = _finding(
+        "Brask accused Velm of doing too little to rescue residents from the floods.",
+        "f6",
+        "2025-05-08",
+        None,
+    )
+    months_later = _finding(
+        "Sudmark denied any connection with the shelling of the Orrin water plant.",
+        "g7",
+        "2025-09-20",
+        None,
+    )
+    findings = [accused, denied, third_party, no_party, both_sides, other_matter, months_later]
+    found = {frozenset((r.first, r.second)) for r in contradictions(findings, lexicon)}
+    assert found == {frozenset((accused.finding_id, denied.finding_id))}
+
+
+def test_the_speaker_denies_when_no_party_is_named_and_a_negated_accusation_is_none() -> None:
+    from briefing.offline.relate import accusation, denier
+
+    lexicon = _dispute_lexicon()
+    said = _finding(
+        "“We have nothing to do with the blast at the depot,” the spokesman said.",
+        "a1",
+        "2025-05-07",
+        "Velm",
+    )
+    assert denier(said, lexicon) == "Sudmark"
+    not_blamed = _finding(
+        "Brask did not blame Sudmark for the blast at the depot.", "b2", "2025-05-07", None
+    )
+    assert accusation(not_blamed, lexicon) is None
+    assert accusation(
+        _finding("Brask blamed Sudmark for the blast at the depot.", "c3", "2025-05-07", None),
+        lexicon,
+    ) == ("Norland", "Sudmark")
+    # Denying someone access is not denying an accusation.
+    access = _finding(
+        "Officials said Velm was denying aid workers access to the depot.", "d4", "2025-05-07", None
+    )
+    assert denier(access, lexicon) is None
+
+
+def test_one_dispute_is_shown_by_at_most_a_few_pairs() -> None:
+    from briefing.offline.relate import MAX_PAIRS_PER_DISPUTE, denied_accusations
+
+    lexicon = _dispute_lexicon()
+    accusations = [
+        _finding(
+            f"Brask accused Sudmark of shelling the Orrin water plant, report {n} said.",
+            f"a{n}",
+            "2025-05-07",
+            None,
+        )
+        for n in range(5)
+    ]
+    denials = [
+        _finding(
+            f"Velm denied any involvement in shelling the Orrin water plant, outlet {n} said.",
+            f"b{n}",
+            "2025-05-08",
+            None,
+        )
+        for n in range(5)
+    ]
+    relations = denied_accusations(accusations + denials, lexicon)
+    assert len(relations) == MAX_PAIRS_PER_DISPUTE
+    ids = [r.first for r in relations] + [r.second for r in relations]
+    assert len(set(ids)) == len(ids)  # each report in one pair at most
+
+
+def test_each_side_blaming_the_other_is_one_dispute_and_a_denied_accusation_is_a_denial() -> None:
+    from briefing.offline.relate import accusation, contradictions, denier
+
+    lexicon = _dispute_lexicon()
+    blames = _finding(
+        "Brask blamed Sudmark for the breach of the Orrin river dam.", "a1", "2025-05-07", None
+    )
+    blames_back = _finding(
+        "Velm accuses Brask of sabotaging the Orrin river dam.", "b2", "2025-05-07", None
+    )
+    denies = _finding(
+        "Brask denied accusations by Velm that it had breached the Orrin river dam.",
+        "c3",
+        "2025-05-08",
+        None,
+    )
+    assert accusation(denies, lexicon) is None  # it answers an accusation
+    assert denier(denies, lexicon) == "Norland"
+    for first, second in ((blames, blames_back), (blames_back, denies)):
+        [relation] = contradictions([first, second], lexicon)
+        assert {relation.first, relation.second} == {first.finding_id, second.finding_id}
+    # Each report takes part in one pair of a dispute: three reports make one pair.
+    assert len(contradictions([blames, blames_back, denies], lexicon)) == 1

@@ -391,3 +391,16 @@ def test_a_rounded_restatement_is_no_change_and_the_counted_word_is_named() -> N
     fewer = [_row("About 4,000 are still missing, the council said.", "2025-03-10", "council", 3)]
     [(what, before, after)] = _figure_changes(then, fewer)
     assert (what, before.text, after.text) == ("missing", "10,100", "4,000")
+
+
+def test_counts_of_people_doing_different_things_are_no_change() -> None:
+    """ "4,000 people evacuated" last week and "42 people still missing" now count two
+    things; "people" alone does not make them one quantity."""
+    then = [
+        _row("Officials said at least 4,000 people have been evacuated.", "2025-03-03", "gov", 1)
+    ]
+    now = [_row("42 people are still missing, the governor said.", "2025-03-10", "gov", 2)]
+    assert _figure_changes(then, now) == []
+    later = [_row("Officials said 5,200 people have been evacuated.", "2025-03-10", "gov", 3)]
+    [(what, before, after)] = _figure_changes(then, later)
+    assert (what, before.text, after.text) == ("people", "4,000", "5,200")

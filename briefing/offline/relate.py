@@ -6,10 +6,12 @@ import re
 from collections import defaultdict
 
 from briefing.attribution import REPORTING_VERBS
+from briefing.grounding import negations_in
 from briefing.lexicon import Lexicon, active
 from briefing.relations import (
     Parties,
     Relation,
+    main_clause,
     parties_of,
     share_subject,
     speaks_for_one_side,
@@ -154,6 +156,141 @@ def contradictions(findings: list[Finding], lexicon: Lexicon) -> list[Relation]:
         relations.append(Relation("conflict", a, b))
         used[a] += 1
         used[b] += 1
+    known = {frozenset((r.first, r.second)) for r in relations}
+    for relation in denied_accusations(findings, lexicon):
+        a, b = relation.first, relation.second
+        if frozenset((a, b)) in known or max(used[a], used[b]) >= MAX_CONFLICTS_PER_FINDING:
+            continue
+        relations.append(relation)
+        used[a] += 1
+        used[b] += 1
+    return relations
+
+
+# An accused party is named within this many words after the accusation ("accused Kyiv
+# of", "blamed the Russian forces").
+ACCUSED_WORDS = 3
+# One dispute (who accuses whom) is shown by at most this many pairs: the brief sets the
+# accusation against the denial, not every report of either against every other.
+MAX_PAIRS_PER_DISPUTE = 2
+# Quote marks inside a phrase ("has ‘nothing to do’ with") do not change what it says.
+_QUOTE_MARKS = str.maketrans({c: " " for c in '“”‘’"'})
+
+
+def accusation(finding: Finding, lexicon: Lexicon) -> tuple[str, str] | None:
+    """(accuser, accused) when the finding says that one party accuses another: the party
+    named just after an accusation word, and the party named nearest before it (or the
+    speaker's). A report that also holds the denial ("a charge Y denied") already shows
+    both sides: it is no accusation to answer."""
+    statement = main_clause(finding.statement).translate(_QUOTE_MARKS)
+    for match in lexicon.accuse_regex.finditer(statement):
+        before = statement[: match.start()]
+        if negations_in(" ".join(before.split()[-3:])) or lexicon.deny_regex.search(
+            " ".join(before.split()[-3:])
+        ):
+            continue  # "did not blame"; "denied accusations by Y" is a denial
+        rest = statement[match.end() :]
+        if lexicon.deny_regex.search(rest) or lexicon.denial_regex.search(rest):
+            return None
+        after = " ".join(statement[match.end() :].split()[:ACCUSED_WORDS])
+        named = lexicon.known_actors(after)
+        if not named:
+            continue  # "accused of", "blamed each other": no party accused
+        accused = lexicon.party(named[0])
+        accuser = _nearest_party(before, finding, lexicon)
+        if accuser is not None and accuser != accused:
+            return accuser, accused
+    return None
+
+
+def denier(finding: Finding, lexicon: Lexicon) -> str | None:
+    """The party that denies something in the finding ("Kyiv has denied any involvement",
+    "Moscow denies that"): the party named nearest before the denial, or the speaker's."""
+    statement = main_clause(finding.statement).translate(_QUOTE_MARKS)
+    match = lexicon.denial_regex.search(statement)
+    if match is None:
+        return None
+    before = statement[: match.start()]
+    if negations_in(" ".join(before.split()[-3:])):
+        return None  # "did not deny"
+    return _nearest_party(before, finding, lexicon)
+
+
+# How far back, in words, the party doing something is looked for: the nearest first.
+_SUBJECT_WINDOWS = (4, 8, 30)
+
+
+def _nearest_party(before: str, finding: Finding, lexicon: Lexicon) -> str | None:
+    """The party named nearest before a word, or else the finding's speaker's."""
+    words = before.split()
+    for window in _SUBJECT_WINDOWS:
+        named = [
+            lexicon.party(a)
+            for a in lexicon.known_actors(" ".join(words[-window:]))
+            if not lexicon.is_broad(a)
+        ]
+        if named:
+            return named[-1]
+    if finding.speaker is None:
+        return None
+    named = lexicon.known_actors(finding.speaker)  # "the Kremlin", "Velm officials"
+    return lexicon.party(named[-1] if named else finding.speaker)
+
+
+def denied_accusations(findings: list[Finding], lexicon: Lexicon) -> list[Relation]:
+    """One party's accusation and the accused party's denial, shown together: "X accuses Y
+    of the attack" against "Y denies any involvement". The two sides of a dispute are
+    often the parties a whole story names (too broad to compare stances by), so the sides
+    here are read from the accusation itself: whom it names as accused, and who denies.
+    The pair must share its matter (a topic word, or one article) and fall within the
+    weeks a conflict may span."""
+    accusations = {f.finding_id: accusation(f, lexicon) for f in findings}
+    deniers = {f.finding_id: denier(f, lexicon) for f in findings}
+    by_id = {f.finding_id: f for f in findings}
+    # One dispute is between two parties, whichever accuses first.
+    disputes: dict[frozenset[str], list[tuple[Finding, Finding]]] = defaultdict(list)
+    for accusing in findings:
+        sides = accusations[accusing.finding_id]
+        if sides is None:
+            continue
+        accuser, accused = sides
+        for denying_id, who in deniers.items():
+            denying = by_id[denying_id]
+            # The accused party's answer: a denial, or the accusation turned back on the
+            # accuser ("Y accuses X of it"), each side blaming the other (that pair once).
+            denied = who == accused and accusations[denying_id] is None
+            blamed_back = (
+                accusations[denying_id] == (accused, accuser) and accusing.finding_id < denying_id
+            )
+            if not (denied or blamed_back):
+                continue
+            if not _may_contradict(accusing, denying, lexicon):
+                continue
+            shared_article = {c.article_id for c in accusing.claims} & {
+                c.article_id for c in denying.claims
+            }
+            if not shared_article and topic_overlap(accusing, denying, lexicon) < MIN_SHARED_TOPIC:
+                continue
+            disputes[frozenset((accuser, accused))].append((accusing, denying))
+    relations = []
+    for pairs in disputes.values():
+        used: set[str] = set()
+        ranked = sorted(
+            pairs,
+            key=lambda p: (
+                -topic_overlap(p[0], p[1], lexicon),
+                -(p[0].salience + p[1].salience),
+                p[0].finding_id,
+                p[1].finding_id,
+            ),
+        )
+        for accusing, denying in ranked:
+            if accusing.finding_id in used or denying.finding_id in used:
+                continue
+            relations.append(Relation("conflict", accusing.finding_id, denying.finding_id))
+            used.update((accusing.finding_id, denying.finding_id))
+            if len(used) >= 2 * MAX_PAIRS_PER_DISPUTE:
+                break
     return relations
 
 
