@@ -3,8 +3,8 @@
     python bench/quality.py                 # every story under bench/devcorpus/
     python bench/quality.py --json out.json # the figures, for RESULTS.md
     python bench/quality.py --misses        # also list what was missed or wrong
-    python bench/quality.py --backend llm   # through the tests' fixture server (synthesized
-                                            # answers: each article's first sentence)
+    python bench/quality.py --backend llm   # through the tests' fixture server, answering
+                                            # from curated answers (bench/devcorpus/llm/)
 
 Each story folder holds pages/ and gold.json (see bench/devcorpus/README.md). The brief
 covers every page (since 1990, undated pages included), so every gold article is scored.
@@ -56,11 +56,13 @@ def main() -> int:
     parser.add_argument("--backend", default="offline", choices=["offline", "llm"])
     args = parser.parse_args()
     if args.backend == "llm":
-        # The tests' local OpenAI-compatible server, answering articles it has no curated
-        # response for with their first sentence: the LLM path end to end, no network.
+        # The tests' local OpenAI-compatible server, answering each page's extraction and
+        # the relate call's pairs from the curated answers in bench/devcorpus/llm/ (what a
+        # careful model would answer; see its README), and composing by restating the
+        # findings: the LLM path end to end, no network.
         from tests.fixture_server import serve
 
-        server, _ = serve(0, synthesize=True)
+        server, _ = serve(0, synthesize=True, extra=[DEVCORPUS / "llm"])
         os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
         os.environ["OPENAI_API_KEY"] = "fixture"
     stories = sorted(p for p in DEVCORPUS.iterdir() if (p / "gold.json").exists())

@@ -1,11 +1,15 @@
 """A local OpenAI-compatible chat-completions server that answers from curated responses.
 
     python tests/fixture_server.py --port 8765 [--fault 429 --fault malformed ...]
+                                   [--fixtures bench/devcorpus/llm ...]
 
 It serves POST /v1/chat/completions for every call the pipeline makes on the seeds.
 Each curated response (tests/fixtures/llm/*.json) names a phrase of its article; the
 server finds the article a prompt carries by that phrase and answers in the format the
-request asks for (a tool call, a JSON object, or JSON in a Markdown fence). A request
+request asks for (a tool call, a JSON object, or JSON in a Markdown fence). --fixtures
+adds a folder of curated answers for other articles (its *.json files, in subfolders
+too) and the judged pairs in its relations.json (the development corpus's, for
+bench/quality.py --backend llm); the seeds' answers stay as they are. A request
 that carries a re-ask (more than system + user messages) gets the corrected "answer";
 a first request gets "first_answer" where one exists (it holds an ungrounded quote).
 
@@ -42,6 +46,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,13 +60,24 @@ CREATED = 1_735_689_600  # fixed, so that recorded cassettes are stable
 SLOW_SECONDS = 5.0
 
 
-def load_fixtures(folder: Path | None = None) -> list[dict[str, Any]]:
-    """The per-article extraction answers (files that name an article)."""
-    folder = folder or FIXTURES
-    loaded = [
-        json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))
-    ]
+def load_fixtures(folder: Path | None = None, extra: Sequence[Path] = ()) -> list[dict[str, Any]]:
+    """The per-article extraction answers (files that name an article): the seeds' (or
+    `folder`'s), then those of each `extra` folder and its subfolders."""
+    paths = sorted((folder or FIXTURES).glob("*.json"))
+    for more in extra:
+        paths += sorted(more.rglob("*.json"))
+    loaded = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
     return [fixture for fixture in loaded if isinstance(fixture, dict) and "article" in fixture]
+
+
+def load_relations(extra: Sequence[Path] = ()) -> list[dict[str, Any]]:
+    """The judged pairs: the seeds' relations.json, then each `extra` folder's."""
+    judged: list[dict[str, Any]] = list(_curated("relations.json"))
+    for more in extra:
+        path = more / "relations.json"
+        if path.exists():
+            judged += json.loads(path.read_text(encoding="utf-8"))
+    return judged
 
 
 def _curated(name: str) -> Any:
@@ -96,7 +112,9 @@ class FixtureState:
         context_tokens: int | None = None,
         rejected_modes: set[str] | None = None,
         wants_max_completion_tokens: bool = False,
+        relations: list[dict[str, Any]] | None = None,
     ) -> None:
+        self.relations = relations  # judged pairs; None: the seeds' relations.json
         self.context_tokens = context_tokens  # the model's context, when it has a limit
         self.rejected_modes = rejected_modes or set()  # modes refused, as a real server may
         self.wants_max_completion_tokens = wants_max_completion_tokens
@@ -219,13 +237,21 @@ def synthesized_payload(prompt: str) -> dict[str, Any] | None:
 
 def synthesized_compose(prompt: str) -> dict[str, Any]:
     """For findings with no curated brief: each finding's statement as a key development,
-    citing its claims (what a model that only restates its input would write)."""
+    citing its claims, and each listed conflict as both sides' statements citing the claims
+    of both (what a model that only restates its input would write)."""
     findings = _json_lines(prompt, "findings")
     sentences = [{"text": f["statement"], "claim_ids": f["claim_ids"]} for f in findings]
-    return {
-        "title": "Situation brief",
-        "sections": [{"heading": "Key developments", "sentences": sentences}],
-    }
+    sections = [{"heading": "Key developments", "sentences": sentences}]
+    statement_of = {cid: f["statement"] for f in findings for cid in f["claim_ids"]}
+    conflicts = []
+    for pair in _json_lines(prompt, "conflicts"):
+        first, second = pair["first"], pair["second"]
+        if first and second and first[0] in statement_of and second[0] in statement_of:
+            text = f"{statement_of[first[0]]} Against this: {statement_of[second[0]]}"
+            conflicts.append({"text": text, "claim_ids": [*first, *second]})
+    if conflicts:
+        sections.append({"heading": "Conflicting reports", "sentences": conflicts})
+    return {"title": "Situation brief", "sections": sections}
 
 
 # The phrases `briefing doctor`'s checks carry, and the answers a model would give.
@@ -264,7 +290,10 @@ def prompt_tokens_of(request: dict[str, Any]) -> int:
 
 
 def choose_payload(
-    fixtures: list[dict[str, Any]], request: dict[str, Any], synthesize: bool = False
+    fixtures: list[dict[str, Any]],
+    request: dict[str, Any],
+    synthesize: bool = False,
+    relations: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     messages = request.get("messages", [])
     prompt = _text_of(messages[:2])  # the system and first user message carry the input
@@ -274,7 +303,9 @@ def choose_payload(
     if SPEED_CHECK_PHRASE in prompt:
         return {"claims": []}
     if "<pairs>" in prompt:
-        return relate_payload(prompt, _curated("relations.json"))
+        return relate_payload(
+            prompt, _curated("relations.json") if relations is None else relations
+        )
     if "<findings>" in prompt:
         composed = _curated("compose.json")
         first = "first_answer" in composed and not is_reask
@@ -415,7 +446,7 @@ def make_handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "slow":
                 time.sleep(SLOW_SECONDS)
-            payload = choose_payload(state.fixtures, request, state.synthesize)
+            payload = choose_payload(state.fixtures, request, state.synthesize, state.relations)
             if payload is None:
                 self._error(400, "the fixture server has no curated response for this prompt")
                 return
@@ -472,10 +503,12 @@ def serve(
     context_tokens: int | None = None,
     rejected_modes: set[str] | None = None,
     wants_max_completion_tokens: bool = False,
+    extra: Sequence[Path] = (),
 ) -> tuple[ThreadingHTTPServer, FixtureState]:
-    """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one."""
+    """Start the server on 127.0.0.1 in a daemon thread; port 0 picks a free one. `extra`
+    folders add curated answers and judged pairs (see --fixtures)."""
     state = FixtureState(
-        load_fixtures(folder),
+        load_fixtures(folder, extra),
         faults,
         fault_rate,
         seed=seed,
@@ -483,6 +516,7 @@ def serve(
         context_tokens=context_tokens,
         rejected_modes=rejected_modes,
         wants_max_completion_tokens=wants_max_completion_tokens,
+        relations=load_relations(extra) if extra else None,
     )
     server = ThreadingHTTPServer(("127.0.0.1", port), with_batches(make_handler(state), state))
     server.daemon_threads = True
@@ -637,7 +671,7 @@ class BatchBook:
                 )
                 continue
             prompt = _text_of(request.get("messages", [])[:2])
-            payload = choose_payload(state.fixtures, request, state.synthesize)
+            payload = choose_payload(state.fixtures, request, state.synthesize, state.relations)
             if any(phrase in prompt or phrase == custom_id for phrase in plan.fail):
                 status, reply = (
                     500,
@@ -816,9 +850,16 @@ def main() -> None:
         action="store_true",
         help="refuse max_tokens and take max_completion_tokens, as OpenAI's newer models",
     )
+    parser.add_argument(
+        "--fixtures",
+        action="append",
+        default=[],
+        type=Path,
+        help="a folder of more curated answers and its relations.json (repeatable)",
+    )
     args = parser.parse_args()
     state = FixtureState(
-        load_fixtures(),
+        load_fixtures(extra=args.fixtures),
         args.fault,
         args.fault_rate,
         seed=args.seed,
@@ -826,6 +867,7 @@ def main() -> None:
         context_tokens=args.context,
         rejected_modes=set(args.reject_mode),
         wants_max_completion_tokens=args.max_completion_tokens,
+        relations=load_relations(args.fixtures) if args.fixtures else None,
     )
     state.batches.plan = BatchPlan(
         polls=args.batch_polls, fail=args.batch_fail, expire_after=args.batch_expire_after
