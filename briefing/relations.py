@@ -22,8 +22,10 @@ from briefing.lexicon import Entity, Lexicon, active, find_labels, find_people
 from briefing.schemas import Finding
 
 RelationKind = Literal["same", "conflict", "differing_estimate", "later_update", "unrelated"]
-# More pairs than this are not worth a model's attention (or the prompt's budget).
-MAX_CANDIDATE_PAIRS = 100
+# More pairs than this are not worth a model's attention (the model judges them in calls of
+# briefing.llm.relate.PAIRS_PER_CALL; on the development corpus, 100 pairs left out every
+# accusation and its denial, 200 took them all in).
+MAX_CANDIDATE_PAIRS = 200
 # A party named in more than this share of the findings (when there are at least
 # MIN_FINDINGS_FOR_SETTING) is where the story happens, not a side in it: too broad to
 # make two statements comparable, like the lexicon's broad_actors.
@@ -158,20 +160,22 @@ def candidate_pairs(
 
 def _promise(
     findings: list[Finding], parties: Parties
-) -> Callable[[tuple[int, int]], tuple[bool, bool, int, float, int, int]]:
+) -> Callable[[tuple[int, int]], tuple[bool, int, bool, float, int, int]]:
     """The order pairs are judged in, most likely related first: opposite stances of one
-    subject (conflicts), then a shared subject, then shared topic words, then salience,
-    then the findings' order."""
+    subject (conflicts), then more shared topic words, then a shared subject, then salience,
+    then the findings' order. Topic words come before the subject: one party's statements
+    share a subject whatever they are about, while an accusation and the other party's
+    denial share the matter and not the subject."""
     lexicon = parties.lexicon
 
-    def promise(pair: tuple[int, int]) -> tuple[bool, bool, int, float, int, int]:
+    def promise(pair: tuple[int, int]) -> tuple[bool, int, bool, float, int, int]:
         first, second = findings[pair[0]], findings[pair[1]]
         opposite = stance(first.statement, lexicon) * stance(second.statement, lexicon) == -1
         shared = share_subject(first, second, parties)
         return (
             not (opposite and shared),
-            not shared,
             -topic_overlap(first, second, lexicon),
+            not shared,
             -(first.salience + second.salience),
             *pair,
         )

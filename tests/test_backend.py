@@ -163,7 +163,7 @@ def vcr_cassette_dir() -> str:
 
 @pytest.mark.default_cassette("test_llm_brief_is_grounded_dated_and_complete.yaml")
 @pytest.mark.vcr(record_mode="none")  # replays test_llm's cassette; never rewrites it
-@pytest.mark.parametrize(("max_calls", "phase"), [(6, "relate"), (7, "compose")])
+@pytest.mark.parametrize(("max_calls", "phase"), [(6, "relate"), (7, "relate"), (8, "compose")])
 def test_a_call_budget_hit_in_any_phase_is_one_line_and_keeps_the_work(
     max_calls: int,
     phase: str,

@@ -90,14 +90,17 @@ def test_llm_brief_is_grounded_dated_and_complete(
     assert sum(len({c.source for c in item.citations}) >= 2 for item in conflicts) >= 2
     assert "Source discrepancies" in sections
     updates = sections["Differing estimates and later updates"]
-    assert any(item.text.startswith("A later update, not a conflict") for item in updates)
+    assert any(item.text.startswith("Differing estimates, not a conflict") for item in updates)
+    # a finding stands in one section: no side of a conflict is shown again as an update
+    sides = {c.claim_id for item in conflicts for c in item.citations}
+    assert not any(sides & {c.claim_id for c in item.citations} for item in updates)
     # the call log has every call, and no key anywhere in the store
     db = sqlite3.connect(isolated_environment / "briefing.db")
     calls = dict(db.execute("SELECT purpose, count(*) FROM calls WHERE status = 'ok' GROUP BY 1"))
     assert calls["extract"] == 5 + stats.reasks
-    # one call per seed plus the re-ask; one batched relate call; compose's first draft
-    # (compose.json "first_answer") is sent back once
-    assert calls == {"extract": 5 + stats.reasks, "relate": 1, "compose": 2}
+    # one call per seed plus the re-ask; the seeds' first 200 candidate pairs judged in two
+    # calls of 100; compose's first draft (compose.json "first_answer") is sent back once
+    assert calls == {"extract": 5 + stats.reasks, "relate": 2, "compose": 2}
     assert sum(calls.values()) == stats.usage.calls
     logged_models = {row[0] for row in db.execute("SELECT DISTINCT model FROM calls")}
     assert logged_models == {"briefing-fixture-server"}

@@ -183,22 +183,32 @@ class LLMBackend:
         relations = await judge_pairs(self.calls, candidate_pairs(findings), max_reasks=self.reasks)
         before = {f.finding_id: f for f in findings}
         merged = merge_same(findings, [r for r in relations if r.kind == "same"], articles, groups)
-        return _with_figures(_pairs_after_merge(merged, before, relations), articles, groups)
+        related = _with_figures(_pairs_after_merge(merged, before, relations), articles, groups)
+        related.conflicts[:] = one_pair_per_dispute(related.conflicts)
+        return related
 
     async def compose(self, related: Related, context: BriefContext) -> Composition:
         if not related.findings:
             # Nothing to write about: no call; the offline composer says so.
             return await OfflineBackend().compose(related, context)
+        # A finding stands in one section only: figures shown by code as differing
+        # estimates or a later update are not given to the model to write again.
+        in_conflicts = {f.finding_id for pair in related.conflicts for f in pair}
+        estimates_pairs, updates = (
+            [pair for pair in pairs if not {f.finding_id for f in pair} & in_conflicts]
+            for pairs in (related.estimates, related.updates)
+        )
+        shown_apart = {f.finding_id for pair in [*estimates_pairs, *updates] for f in pair}
         composed = await compose_sections(
             self.calls,
-            related.findings,
+            [f for f in related.findings if f.finding_id not in shown_apart],
             related.conflicts,
             str(context.period.since),
             str(context.period.until),
             max_reasks=self.reasks,
         )
         sections = composed.sections
-        estimates = estimate_and_update_items(related.estimates, related.updates)
+        estimates = estimate_and_update_items(estimates_pairs, updates)
         if estimates:
             sections.append(PlannedSection(ESTIMATES_AND_UPDATES, estimates))
         claims = {c.claim_id: c for f in related.findings for c in f.claims}
@@ -221,18 +231,49 @@ def _with_figures(
 ) -> Related:
     """Figures compared by code, as offline: one quantity counted differently by two origins
     on one day is a conflict, a story's later version an update. Only candidate pairs reach
-    the model, and a count is a fact code reads more surely than a model compares."""
-    known = {
-        frozenset((a.finding_id, b.finding_id))
-        for pairs in (related.conflicts, related.estimates, related.updates)
-        for a, b in pairs
+    the model, and a count is a fact code reads more surely than a model compares: where
+    code and model judge one pair, code's judgement stands (a model calls 38 against 52
+    vessels on one day "differing estimates", and an agency's 146 then 159 cases a conflict)."""
+    by_code = {
+        frozenset((pair.first.finding_id, pair.second.finding_id)): pair
+        for pair in figure_pairs(related.findings, articles, groups)
     }
-    for pair in figure_pairs(related.findings, articles, groups):
-        if frozenset((pair.first.finding_id, pair.second.finding_id)) in known:
-            continue
+
+    def judged_by_model(pairs: list[tuple[Finding, Finding]]) -> list[tuple[Finding, Finding]]:
+        return [(a, b) for a, b in pairs if frozenset((a.finding_id, b.finding_id)) not in by_code]
+
+    related.conflicts[:] = judged_by_model(related.conflicts)
+    related.estimates[:] = judged_by_model(related.estimates)
+    related.updates[:] = judged_by_model(related.updates)
+    for pair in by_code.values():
         target = related.conflicts if pair.kind == "conflict" else related.updates
         target.append((pair.first, pair.second))
     return related
+
+
+def one_pair_per_dispute(
+    conflicts: list[tuple[Finding, Finding]],
+) -> list[tuple[Finding, Finding]]:
+    """A statement set against two statements of one article ("you may stay" against the
+    council's "must leave" and its "every household without exception") is one dispute:
+    the first pair judged stands for it."""
+    kept: list[tuple[Finding, Finding]] = []
+    for pair in conflicts:
+        if not any(_one_dispute(pair, earlier) for earlier in kept):
+            kept.append(pair)
+    return kept
+
+
+def _one_dispute(pair: tuple[Finding, Finding], other: tuple[Finding, Finding]) -> bool:
+    for side, rest in ((pair[0], pair[1]), (pair[1], pair[0])):
+        for other_side, other_rest in ((other[0], other[1]), (other[1], other[0])):
+            if side.finding_id == other_side.finding_id and _articles(rest) & _articles(other_rest):
+                return True
+    return False
+
+
+def _articles(finding: Finding) -> set[str]:
+    return {c.article_id for c in finding.claims}
 
 
 def _title_stands(title: str, claims: dict[str, Claim]) -> bool:

@@ -203,6 +203,9 @@ async def compose_sections(
         context={"compose": state},
         max_reasks=max_reasks,
     )
+    # A conflict's sides stand in its own section (as offline): a timeline or positions
+    # sentence that only retells one side repeats it. The summary may name them.
+    sides = {c.claim_id for pair in conflicts for f in pair for c in f.claims}
     sections = []
     for heading in _SECTION_ORDER:
         items = [
@@ -214,6 +217,7 @@ async def compose_sections(
             for section in result.sections
             if section.heading == heading
             for s in section.sentences
+            if heading in (SUMMARY, CONFLICTS) or not set(s.claim_ids) <= sides
         ]
         if items:
             sections.append(PlannedSection(heading, items))

@@ -6,6 +6,7 @@ update, or unrelated; "same" pairs are merged into one finding by the caller.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
@@ -17,6 +18,8 @@ from briefing.relations import Relation, RelationKind
 from briefing.schemas import Finding
 
 MAX_REASKS = 2
+# Pairs judged in one call.
+PAIRS_PER_CALL = 100
 
 
 class PairJudgement(BaseModel):
@@ -45,9 +48,20 @@ class PairJudgements(BaseModel):
 async def judge_pairs(
     calls: StructuredCalls, pairs: list[tuple[Finding, Finding]], *, max_reasks: int = MAX_REASKS
 ) -> list[Relation]:
-    """Every pair the model finds related, by finding id; "unrelated" pairs are left out."""
-    if not pairs:
-        return []
+    """Every pair the model finds related, by finding id; "unrelated" pairs are left out.
+
+    The pairs go in concurrent calls of at most PAIRS_PER_CALL, each cached on its own: a
+    prompt that fits a small local model's context, and an answer short enough to finish."""
+    chunks = [
+        pairs[start : start + PAIRS_PER_CALL] for start in range(0, len(pairs), PAIRS_PER_CALL)
+    ]
+    judged = await asyncio.gather(*(_judge(calls, chunk, max_reasks) for chunk in chunks))
+    return [relation for relations in judged for relation in relations]
+
+
+async def _judge(
+    calls: StructuredCalls, pairs: list[tuple[Finding, Finding]], max_reasks: int
+) -> list[Relation]:
     lines = [
         json.dumps({"pair": i, "first": a.statement, "second": b.statement}, ensure_ascii=False)
         for i, (a, b) in enumerate(pairs)
