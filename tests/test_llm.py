@@ -94,6 +94,10 @@ def test_llm_brief_is_grounded_dated_and_complete(
     # a finding stands in one section: no side of a conflict is shown again as an update
     sides = {c.claim_id for item in conflicts for c in item.citations}
     assert not any(sides & {c.claim_id for c in item.citations} for item in updates)
+    for heading in ("Key developments", "Positions by actor"):  # nor retold there
+        assert not any(
+            {c.claim_id for c in i.citations} <= sides for i in sections.get(heading, [])
+        )
     # the call log has every call, and no key anywhere in the store
     db = sqlite3.connect(isolated_environment / "briefing.db")
     calls = dict(db.execute("SELECT purpose, count(*) FROM calls WHERE status = 'ok' GROUP BY 1"))
