@@ -12,6 +12,7 @@ import functools
 import gc
 import itertools
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -397,37 +398,48 @@ def merge_findings(
             event_blocks[key].append(position)
         event_keys.append(keys)
     sets = UnionFind(len(claims))
-
-    def near_copies(a: int, b: int) -> bool:
-        return bool(
-            fuzz.ratio(texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE)
-        ) and same_claim(claims[a].statement, claims[b].statement)
-
-    def one_event(a: int, b: int) -> bool:
-        return same_event(claims[a], claims[b], words[a], words[b], articles)
-
     # Each claim meets the later claims of its blocks once per test (a pair an event block
     # turned down may still be a near-copy, and the other way round). Pairs already joined
     # through others are not tried again: that does not change the sets joined in the end.
     for a in range(len(claims)):
-        for test, keys, blocks in (
-            (near_copies, near_copy_keys[a], near_copy_blocks),
-            (one_event, event_keys[a], event_blocks),
-        ):
-            candidates: set[int] = set()
-            for key in keys:
-                members = blocks[key]
-                if 1 < len(members) <= MAX_BLOCK_SIZE:
-                    candidates.update(members)
-            for b in candidates:
-                if b > a and sets.find(a) != sets.find(b) and test(a, b):
-                    sets.union(a, b)
+        for b in _later_members(a, near_copy_keys[a], near_copy_blocks):
+            if (
+                sets.find(a) != sets.find(b)
+                and fuzz.ratio(texts[a], texts[b], score_cutoff=SAME_CLAIM_MIN_SCORE)
+                and same_claim(claims[a].statement, claims[b].statement)
+            ):
+                sets.union(a, b)
+        own_words = words[a]
+        for b in _later_members(a, event_keys[a], event_blocks):
+            # same_event's word test first, here: most pairs of a block fail it, and a
+            # block of wire copy can hold hundreds of claims.
+            in_common = len(own_words & words[b])
+            if in_common < SAME_EVENT_MIN_WORDS or in_common < SAME_EVENT_OVERLAP * min(
+                len(own_words), len(words[b])
+            ):
+                continue
+            if sets.find(a) != sets.find(b) and same_event(
+                claims[a], claims[b], own_words, words[b], articles
+            ):
+                sets.union(a, b)
     clusters: dict[int, list[Claim]] = defaultdict(list)
     for position, claim in enumerate(claims):
         clusters[sets.find(position)].append(claim)
     findings = [_finding(members, articles, groups) for members in clusters.values()]
     findings.sort(key=timeline_key)
     return findings
+
+
+def _later_members(position: int, keys: list[int], blocks: dict[int, list[int]]) -> set[int]:
+    """The claims after `position` in its blocks, leaving out blocks of one claim and
+    blocks too big to say anything (a word everyone uses)."""
+    members: set[int] = set()
+    for key in keys:
+        block = blocks[key]
+        if 1 < len(block) <= MAX_BLOCK_SIZE:
+            # Blocks list claims in order: the later ones start after `position`.
+            members.update(block[bisect_right(block, position) :])
+    return members
 
 
 # A statement `numbers_in` finds a figure in: a digit, or a number word (all of which are

@@ -46,7 +46,7 @@ from briefing.errors import (
     LLMCallFailed,
     LLMError,
 )
-from briefing.grounding import normalise
+from briefing.grounding import normalised_text
 from briefing.offline.backend import OfflineBackend
 from briefing.render import to_html, to_json, to_markdown
 from briefing.schemas import (
@@ -493,21 +493,21 @@ def without_feed_furniture(
     """Claims less a feed's own furniture: a sentence that stands in records of one file
     that are otherwise unrelated ("Valley Wire aggregates regional news ...") is the
     feed's, not news. Copies of one story (one syndication group) may share sentences."""
+
+    def key(claim: Claim) -> tuple[str, str] | None:
+        path = articles[claim.article_id].path
+        if "#" not in path:
+            return None  # a file of one article is no feed
+        return path.split("#", 1)[0], normalised_text(claim.statement).lower()
+
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
     for claim in claims:
-        article = articles[claim.article_id]
-        feed = article.path.split("#", 1)[0]
-        if "#" in article.path:
-            seen[(feed, normalise(claim.statement).text.lower())].add(
-                groups.group_of[claim.article_id]
-            )
-    furniture = {key for key, found_in in seen.items() if len(found_in) > 1}
-    return [
-        c
-        for c in claims
-        if (articles[c.article_id].path.split("#", 1)[0], normalise(c.statement).text.lower())
-        not in furniture
-    ]
+        if (found := key(claim)) is not None:
+            seen[found].add(groups.group_of[claim.article_id])
+    furniture = {found for found, groups_in in seen.items() if len(groups_in) > 1}
+    if not furniture:
+        return claims
+    return [c for c in claims if key(c) not in furniture]
 
 
 def _rejection(

@@ -243,3 +243,26 @@ def test_second_run_comes_from_the_store(
         ]
     finally:
         store.close()
+
+
+def test_articles_read_in_worker_processes_give_the_same_brief(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big corpus is read by worker processes (with the run's lexicon); what they read
+    is what the run would read itself."""
+    from briefing.offline import backend
+
+    inline = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "inline")
+    monkeypatch.setenv("BRIEFING_HOME", str(tmp_path / "other-home"))
+    monkeypatch.setattr(backend, "POOL_AFTER_ARTICLES", 1)  # all but the first in workers
+    pools = []
+
+    class CountedPool(backend.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backend, "ProcessPoolExecutor", CountedPool)
+    pooled = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "pooled")
+    assert len(pools) == 1 and pooled.stats.extracted == 5 and pooled.stats.cached == 0
+    assert pooled.brief == inline.brief
