@@ -3,7 +3,7 @@
 The prompt shows the cleaned article as numbered sentences. A claim names the numbers
 of the sentences that state it (and, optionally, the words within them it rests on);
 code maps them to raw-file offsets, so a quote cannot be misquoted. Validation happens
-inside instructor's loop through `context=`: a claim that cites no such sentence, or
+inside instructor's loop, with the call's validation context: a claim that cites no such sentence, or
 whose statement says more than its sentences (numbers, names, negation, stance, a
 dropped "reportedly" or "may"), is sent back to the model with the reason (a re-ask).
 On the last allowed attempt the claims that still fail are dropped and counted
