@@ -3,8 +3,8 @@
 The prompt shows the cleaned article as numbered sentences. A claim names the numbers
 of the sentences that state it (and, optionally, the words within them it rests on);
 code maps them to raw-file offsets, so a quote cannot be misquoted. Validation happens
-inside instructor's loop, with the call's validation context: a claim that cites no such sentence, or
-whose statement says more than its sentences (numbers, names, negation, stance, a
+inside instructor's loop, given the call's context: a claim that cites no such sentence,
+or whose statement says more than its sentences (numbers, names, negation, stance, a
 dropped "reportedly" or "may"), is sent back to the model with the reason (a re-ask).
 On the last allowed attempt the claims that still fail are dropped and counted
 instead, so a good answer is never thrown away for one bad claim, and a bad claim
