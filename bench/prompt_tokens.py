@@ -3,9 +3,12 @@
     .venv/bin/python bench/prompt_tokens.py                # prompt sizes
     .venv/bin/python bench/prompt_tokens.py --completions  # answer sizes and claims kept
 
-For each seed: the raw file, the cleaned Article.text, and the full rendered extraction
-prompt (system + user messages, as LLMExtractor renders them). Target: cleaning cuts the
-article body of seeds 000 and 001 by at least 40% (raw file chars vs cleaned text chars).
+First the fixed part every extraction call sends besides the article: the instructions,
+the user message's frame, and the response schema (as a tool definition, or a JSON schema
+in the other modes). Then, for each seed: the raw file, the cleaned Article.text, and the
+full rendered extraction prompt (system + user messages, as LLMExtractor renders them).
+Target: cleaning cuts the article body of seeds 000 and 001 by at least 40% (raw file
+chars vs cleaned text chars).
 
 With --completions: the LLM path run end to end against the tests' fixture server
 (127.0.0.1), on the seeds (curated answers) and on each development-corpus story
@@ -53,13 +56,33 @@ def prompt_chars(text: str, title: str | None, outlet: str | None, published: st
     return sum(len(m["content"]) for m in messages)
 
 
-def tool_schema_chars() -> int:
-    """The function definition instructor sends with every call in tools mode."""
+def fixed_parts() -> list[tuple[str, int]]:
+    """(part, characters) of what every extraction call sends besides the article text."""
     from instructor.v2.providers.openai.schema import generate_openai_schema
 
+    from briefing.llm.calls import prepared_model
     from briefing.llm.extract import ClaimExtraction
 
-    return len(json.dumps(generate_openai_schema(ClaimExtraction)))
+    prompt = load_prompt(EXTRACT_CLAIMS)
+    dated, undated = (
+        prompt.render(
+            title=None, outlet=None, published=published, text="", part_number=1, part_count=1
+        )
+        for published in ("2025-01-01", None)
+    )
+    return [
+        ("instructions (system message), dated article", len(dated[0]["content"])),
+        ("instructions (system message), undated article", len(undated[0]["content"])),
+        ("user message without the article text", len(dated[1]["content"])),
+        (
+            "tool definition (tools mode)",
+            len(json.dumps(generate_openai_schema(prepared_model(ClaimExtraction)))),
+        ),
+        (
+            "JSON schema (json_schema mode; json and md_json put it in the system message)",
+            len(json.dumps(ClaimExtraction.model_json_schema())),
+        ),
+    ]
 
 
 def tokens(chars: int) -> int:
@@ -128,14 +151,11 @@ def main() -> None:
         report_completions()
         return
     corpus = load_corpus(SEEDS)
-    # The prompt with an empty article: the fixed cost every call pays.
-    overhead = prompt_chars("", None, None, None)
-    print(f"prompt without article text: {overhead} chars (~{tokens(overhead)} tokens)")
-    schema = tool_schema_chars()
-    print(
-        f"tool schema sent beside the messages in tools mode (not in the table): {schema} chars"
-        f" (~{tokens(schema)} tokens)\n"
-    )
+    # The fixed cost every call pays: the prompt without article text, and the schema.
+    print("fixed part of every extraction call (the table below counts messages only):")
+    for part, chars in fixed_parts():
+        print(f"  {part}: {chars} chars (~{tokens(chars)} tokens)")
+    print()
     header = (
         f"{'seed':<6}{'raw chars':>10}{'clean chars':>12}{'body cut':>9}"
         f"{'raw tok':>9}{'prompt chars':>13}{'prompt tok':>11}{'prompt/raw':>11}"
