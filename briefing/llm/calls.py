@@ -1,20 +1,19 @@
 """One way to make a structured call: instructor over the client, errors in our tree.
 
 Extraction, relating and composing all go through `StructuredCalls.call`: it sends the
-messages as rendered, lets instructor validate and re-ask, and turns whatever
-instructor or the OpenAI SDK raises into a `BriefingError`:
-`BudgetExceeded` when the run's budget stops a call, `LLMCallFailed` with the cause in
-plain words otherwise. `cached_call` renders a prompt and answers from the store when
+messages as rendered, lets instructor validate and re-ask, and turns whatever instructor
+or the OpenAI SDK raises into a `BriefingError`: `BudgetExceeded` when the run's budget
+stops a call, `LLMCallFailed` with the cause in plain words otherwise. `cached_call` renders a prompt and answers from the store when
 the same call was made before (relating and composing; extractions are cached per
 article by the pipeline).
 
-Two costs instructor would pay on every call are paid once (`prepared_model`): it wraps
-the response model in a new class per call, so its tool definition and JSON schema,
-which it caches per class, were built again each time; and it renders every message as
-a Jinja template whenever it is given `context=`, which costs a sandbox and a compile
-per message and would run article text as a template. So the response model is wrapped
-once per model, with its schema kept, and instructor is given no `context=`: the
-validation context reaches the validators through `call_context` instead.
+Two costs instructor would pay on every call are not paid. It wraps the response model
+in a new class per call, so the tool definition and JSON schema it caches per class were
+built again each time: `prepared_model` wraps each model once and keeps its schema. And
+it renders every message as a Jinja template whenever it is given `context=`, which
+costs a sandbox and a compile per message and would run article text as a template:
+instructor is given no `context=`, and the validation context reaches the validators
+through `call_context` instead (article text stays inert, and nothing is escaped).
 """
 
 from __future__ import annotations
