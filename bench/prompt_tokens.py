@@ -12,10 +12,11 @@ chars vs cleaned text chars).
 
 With --completions: the LLM path run end to end against the tests' fixture server
 (127.0.0.1), on the seeds (curated answers) and on each development-corpus story
-(synthesized answers: each article's first sentence), counting the completion tokens of
-the extraction calls per article and the claims kept and dropped. The fixture server
-counts an answer's tokens as its JSON characters / 4, so the figures measure the answer
-format, not a real model's verbosity.
+(synthesized answers: each article's first sentence), counting the prompt and completion
+tokens of the extraction calls per article (as the server's usage reports them) and the
+claims kept and dropped. The fixture server counts tokens as characters / 4 (the
+messages and the tool definition; an answer's JSON), so the figures measure the request
+and answer formats, not a real model's tokenizer or verbosity.
 """
 
 from __future__ import annotations
@@ -89,9 +90,9 @@ def tokens(chars: int) -> int:
     return round(chars / CHARS_PER_TOKEN)
 
 
-def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, int, int]:
-    """(articles, extraction calls, completion tokens, claims kept, claims dropped) of one
-    LLM run on `corpus` against a fresh fixture server and a fresh store."""
+def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, int, int, int]:
+    """(articles, extraction calls, prompt tokens, completion tokens, claims kept, claims
+    dropped) of one LLM run on `corpus` against a fresh fixture server and a fresh store."""
     from briefing import Settings, generate
     from tests.fixture_server import serve
 
@@ -112,14 +113,14 @@ def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, i
             server.shutdown()
             server.server_close()
         db = sqlite3.connect(Path(home) / "briefing.db")
-        calls, tokens = db.execute(
-            "SELECT count(*), coalesce(sum(completion_tokens), 0) FROM calls"
-            " WHERE purpose = 'extract' AND status = 'ok'"
+        calls, prompt, completion = db.execute(
+            "SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0)"
+            " FROM calls WHERE purpose = 'extract' AND status = 'ok'"
         ).fetchone()
         kept = db.execute("SELECT count(DISTINCT claim_id) FROM claims").fetchone()[0]
         db.close()
     articles = len(result.brief.sources)
-    return articles, calls, tokens, kept, result.stats.dropped_claims
+    return articles, calls, prompt, completion, kept, result.stats.dropped_claims
 
 
 def report_completions() -> None:
@@ -129,16 +130,17 @@ def report_completions() -> None:
         if (story / "pages").is_dir()
     ]
     header = (
-        f"{'corpus':<26}{'articles':>9}{'calls':>7}{'compl. tok':>11}{'tok/article':>12}"
-        f"{'kept':>6}{'dropped':>8}"
+        f"{'corpus':<26}{'articles':>9}{'calls':>7}{'prompt tok':>11}{'/article':>9}"
+        f"{'compl. tok':>11}{'/article':>9}{'kept':>6}{'dropped':>8}"
     )
     print(header)
     print("-" * len(header))
     for name, folder, synthesize in runs:
-        articles, calls, tokens, kept, dropped = completion_figures(folder, synthesize)
+        articles, calls, prompt, completion, kept, dropped = completion_figures(folder, synthesize)
+        per = max(1, articles)
         print(
-            f"{name:<26}{articles:>9}{calls:>7}{tokens:>11}{tokens / max(1, articles):>12.0f}"
-            f"{kept:>6}{dropped:>8}"
+            f"{name:<26}{articles:>9}{calls:>7}{prompt:>11}{prompt / per:>9.0f}"
+            f"{completion:>11}{completion / per:>9.0f}{kept:>6}{dropped:>8}"
         )
 
 
