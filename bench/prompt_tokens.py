@@ -3,16 +3,20 @@
     .venv/bin/python bench/prompt_tokens.py                # prompt sizes
     .venv/bin/python bench/prompt_tokens.py --completions  # answer sizes and claims kept
 
-For each seed: the raw file, the cleaned Article.text, and the full rendered extraction
-prompt (system + user messages, as LLMExtractor renders them). Target: cleaning cuts the
-article body of seeds 000 and 001 by at least 40% (raw file chars vs cleaned text chars).
+First the fixed part every extraction call sends besides the article: the instructions,
+the user message's frame, and the response schema (as a tool definition, or a JSON schema
+in the other modes). Then, for each seed: the raw file, the cleaned Article.text, and the
+full rendered extraction prompt (system + user messages, as LLMExtractor renders them).
+Target: cleaning cuts the article body of seeds 000 and 001 by at least 40% (raw file
+chars vs cleaned text chars).
 
 With --completions: the LLM path run end to end against the tests' fixture server
 (127.0.0.1), on the seeds (curated answers) and on each development-corpus story
-(synthesized answers: each article's first sentence), counting the completion tokens of
-the extraction calls per article and the claims kept and dropped. The fixture server
-counts an answer's tokens as its JSON characters / 4, so the figures measure the answer
-format, not a real model's verbosity.
+(synthesized answers: each article's first sentence), counting the prompt and completion
+tokens of the extraction calls per article (as the server's usage reports them) and the
+claims kept and dropped. The fixture server counts tokens as characters / 4 (the
+messages and the tool definition; an answer's JSON), so the figures measure the request
+and answer formats, not a real model's tokenizer or verbosity.
 """
 
 from __future__ import annotations
@@ -53,22 +57,42 @@ def prompt_chars(text: str, title: str | None, outlet: str | None, published: st
     return sum(len(m["content"]) for m in messages)
 
 
-def tool_schema_chars() -> int:
-    """The function definition instructor sends with every call in tools mode."""
+def fixed_parts() -> list[tuple[str, int]]:
+    """(part, characters) of what every extraction call sends besides the article text."""
     from instructor.v2.providers.openai.schema import generate_openai_schema
 
+    from briefing.llm.calls import prepared_model
     from briefing.llm.extract import ClaimExtraction
 
-    return len(json.dumps(generate_openai_schema(ClaimExtraction)))
+    prompt = load_prompt(EXTRACT_CLAIMS)
+    dated, undated = (
+        prompt.render(
+            title=None, outlet=None, published=published, text="", part_number=1, part_count=1
+        )
+        for published in ("2025-01-01", None)
+    )
+    return [
+        ("instructions (system message), dated article", len(dated[0]["content"])),
+        ("instructions (system message), undated article", len(undated[0]["content"])),
+        ("user message without the article text", len(dated[1]["content"])),
+        (
+            "tool definition (tools mode)",
+            len(json.dumps(generate_openai_schema(prepared_model(ClaimExtraction)))),
+        ),
+        (
+            "JSON schema (json_schema mode; json and md_json put it in the system message)",
+            len(json.dumps(ClaimExtraction.model_json_schema())),
+        ),
+    ]
 
 
 def tokens(chars: int) -> int:
     return round(chars / CHARS_PER_TOKEN)
 
 
-def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, int, int]:
-    """(articles, extraction calls, completion tokens, claims kept, claims dropped) of one
-    LLM run on `corpus` against a fresh fixture server and a fresh store."""
+def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, int, int, int]:
+    """(articles, extraction calls, prompt tokens, completion tokens, claims kept, claims
+    dropped) of one LLM run on `corpus` against a fresh fixture server and a fresh store."""
     from briefing import Settings, generate
     from tests.fixture_server import serve
 
@@ -89,14 +113,14 @@ def completion_figures(corpus: Path, synthesize: bool) -> tuple[int, int, int, i
             server.shutdown()
             server.server_close()
         db = sqlite3.connect(Path(home) / "briefing.db")
-        calls, tokens = db.execute(
-            "SELECT count(*), coalesce(sum(completion_tokens), 0) FROM calls"
-            " WHERE purpose = 'extract' AND status = 'ok'"
+        calls, prompt, completion = db.execute(
+            "SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0)"
+            " FROM calls WHERE purpose = 'extract' AND status = 'ok'"
         ).fetchone()
         kept = db.execute("SELECT count(DISTINCT claim_id) FROM claims").fetchone()[0]
         db.close()
     articles = len(result.brief.sources)
-    return articles, calls, tokens, kept, result.stats.dropped_claims
+    return articles, calls, prompt, completion, kept, result.stats.dropped_claims
 
 
 def report_completions() -> None:
@@ -106,16 +130,17 @@ def report_completions() -> None:
         if (story / "pages").is_dir()
     ]
     header = (
-        f"{'corpus':<26}{'articles':>9}{'calls':>7}{'compl. tok':>11}{'tok/article':>12}"
-        f"{'kept':>6}{'dropped':>8}"
+        f"{'corpus':<26}{'articles':>9}{'calls':>7}{'prompt tok':>11}{'/article':>9}"
+        f"{'compl. tok':>11}{'/article':>9}{'kept':>6}{'dropped':>8}"
     )
     print(header)
     print("-" * len(header))
     for name, folder, synthesize in runs:
-        articles, calls, tokens, kept, dropped = completion_figures(folder, synthesize)
+        articles, calls, prompt, completion, kept, dropped = completion_figures(folder, synthesize)
+        per = max(1, articles)
         print(
-            f"{name:<26}{articles:>9}{calls:>7}{tokens:>11}{tokens / max(1, articles):>12.0f}"
-            f"{kept:>6}{dropped:>8}"
+            f"{name:<26}{articles:>9}{calls:>7}{prompt:>11}{prompt / per:>9.0f}"
+            f"{completion:>11}{completion / per:>9.0f}{kept:>6}{dropped:>8}"
         )
 
 
@@ -128,14 +153,11 @@ def main() -> None:
         report_completions()
         return
     corpus = load_corpus(SEEDS)
-    # The prompt with an empty article: the fixed cost every call pays.
-    overhead = prompt_chars("", None, None, None)
-    print(f"prompt without article text: {overhead} chars (~{tokens(overhead)} tokens)")
-    schema = tool_schema_chars()
-    print(
-        f"tool schema sent beside the messages in tools mode (not in the table): {schema} chars"
-        f" (~{tokens(schema)} tokens)\n"
-    )
+    # The fixed cost every call pays: the prompt without article text, and the schema.
+    print("fixed part of every extraction call (the table below counts messages only):")
+    for part, chars in fixed_parts():
+        print(f"  {part}: {chars} chars (~{tokens(chars)} tokens)")
+    print()
     header = (
         f"{'seed':<6}{'raw chars':>10}{'clean chars':>12}{'body cut':>9}"
         f"{'raw tok':>9}{'prompt chars':>13}{'prompt tok':>11}{'prompt/raw':>11}"

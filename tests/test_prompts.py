@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,20 @@ def test_article_text_reaches_the_model_unchanged_through_instructor(tmp_path: P
     user = sent[0][1]["content"]
     assert "{{ 7 * 7 }} and {% raw %} in a note {# x #}" in user
     asyncio.run(client.close())
+
+
+def test_every_field_the_model_fills_is_explained_in_the_prompt_not_the_schema() -> None:
+    """The schema carries no field titles or descriptions (they would repeat the prompt in
+    every request), so the prompt must name every field of a claim."""
+    from briefing.llm.extract import CitedClaim, ClaimExtraction
+
+    system = load_prompt(EXTRACT_CLAIMS).render(text="", **{**VARIABLES, "published": None})[0]
+    named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)*\b", system["content"]))
+    # attribution and claim_type take one of the schema's enum values; nothing to explain
+    assert set(CitedClaim.model_fields) - {"attribution", "claim_type"} <= named
+    assert "publication_date" in named
+    schema = ClaimExtraction.model_json_schema()
+    fields = [*schema["properties"].values()]
+    fields += [f for model in schema["$defs"].values() for f in model["properties"].values()]
+    assert fields and not any("title" in field for field in fields)
+    assert schema["title"] == "ClaimExtraction"  # instructor names the tool after it

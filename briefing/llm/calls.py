@@ -1,19 +1,29 @@
 """One way to make a structured call: instructor over the client, errors in our tree.
 
 Extraction, relating and composing all go through `StructuredCalls.call`: it sends the
-messages (made inert for instructor's own templating), lets instructor validate and
-re-ask, and turns whatever instructor or the OpenAI SDK raises into a `BriefingError`:
-`BudgetExceeded` when the run's budget stops a call, `LLMCallFailed` with the cause in
-plain words otherwise. `cached_call` renders a prompt and answers from the store when
+messages as rendered, lets instructor validate and re-ask, and turns whatever instructor
+or the OpenAI SDK raises into a `BriefingError`: `BudgetExceeded` when the run's budget
+stops a call, `LLMCallFailed` with the cause in plain words otherwise. `cached_call` renders a prompt and answers from the store when
 the same call was made before (relating and composing; extractions are cached per
 article by the pipeline).
+
+Two costs instructor would pay on every call are not paid. It wraps the response model
+in a new class per call, so the tool definition and JSON schema it caches per class were
+built again each time: `prepared_model` wraps each model once and keeps its schema. And
+it renders every message as a Jinja template whenever it is given `context=`, which
+costs a sandbox and a compile per message and would run article text as a template:
+instructor is given no `context=`, and the validation context reaches the validators
+through `call_context` instead (article text stays inert, and nothing is escaped).
 """
 
 from __future__ import annotations
 
+import contextvars
+import copy
+import functools
 import hashlib
 import json
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import instructor
 import openai
@@ -25,7 +35,7 @@ from pydantic import ValidationError as PydanticValidationError
 from briefing import config
 from briefing.errors import BriefingError, BudgetExceeded, LLMCallFailed
 from briefing.llm.client import CallScope, LLMClient, current_scope, describe_error, is_fatal
-from briefing.prompts import Prompt, inert_for_instructor
+from briefing.prompts import Prompt
 from briefing.schemas import SCHEMA_VERSION
 from briefing.store import Store
 
@@ -40,6 +50,45 @@ MODE_OF = {
 }
 # A reason shown to a user is one line of at most this many characters.
 MAX_REASON_CHARS = 200
+
+# The validation context of the call under way in this task (validators read it as
+# `info.context`); instructor itself is never given one, so it never templates messages.
+call_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "call_context", default=None
+)
+
+
+@functools.cache
+def prepared_model(response_model: type[Model]) -> type[Model]:
+    """The response model as instructor wraps it, built once: same name, docstring and
+    fields, so the tool definition and schema sent are those instructor would build; its
+    JSON schema made once; validation given the call's context when instructor gives none.
+    """
+    wrapped: Any = instructor.response_schema(response_model)
+    schema = wrapped.model_json_schema()
+
+    def model_json_schema(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return super(prepared, cls).model_json_schema(*args, **kwargs)
+        return copy.deepcopy(schema)  # callers may change what they are given
+
+    def model_validate_json(cls: Any, /, json_data: Any, **kwargs: Any) -> Any:
+        if kwargs.get("context") is None:
+            kwargs["context"] = call_context.get()
+        return super(prepared, cls).model_validate_json(json_data, **kwargs)
+
+    prepared: Any = type(wrapped)(
+        response_model.__name__,
+        (wrapped,),
+        {
+            "__doc__": response_model.__doc__,
+            "__module__": response_model.__module__,
+            "__qualname__": response_model.__qualname__,
+            "model_json_schema": classmethod(model_json_schema),
+            "model_validate_json": classmethod(model_validate_json),
+        },
+    )
+    return cast(type[Model], prepared)
 
 
 class StructuredCalls:
@@ -63,13 +112,14 @@ class StructuredCalls:
     ) -> Model:
         """The validated answer, re-asked up to `max_reasks` times; raises BriefingError."""
         token = current_scope.set(scope)
+        context_token = call_context.set(context)
         try:
+            # No `context=`: instructor would render the messages (article text) as Jinja.
             result: Model = await self._create(
                 model=self.client.settings.model,
-                messages=inert_for_instructor(messages),
-                response_model=response_model,
+                messages=messages,
+                response_model=prepared_model(response_model),
                 max_retries=max_reasks,
-                context=context,
             )
             return result
         except BudgetExceeded as budget:
@@ -95,6 +145,7 @@ class StructuredCalls:
                 f"the answer could not be read: {type(error).__name__}: {_one_line(str(error))}",
             ) from error
         finally:
+            call_context.reset(context_token)
             current_scope.reset(token)
 
     async def cached_call(

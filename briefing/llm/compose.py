@@ -1,10 +1,10 @@
 """The model composes the brief's prose in one cached call; code checks every sentence.
 
-Validation runs through instructor's `context=`: a composed sentence must cite known
-claim ids and may say no more than its cited claims: no number or name they lack, no
-support where they say refusal (or the reverse), no fact where they say "reportedly"
-or "may". A sentence that still fails after the re-asks is dropped and counted, never
-rendered.
+Validation runs in instructor's loop, given the call's context: a composed sentence must
+cite known claim ids and may say no more than its cited claims: no number or name they
+lack, no support where they say refusal (or the reverse), no fact where they say
+"reportedly" or "may". A sentence that still fails after the re-asks is dropped and
+counted, never rendered.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The prompt shows the cleaned article as numbered sentences. A claim names the numbers
 of the sentences that state it (and, optionally, the words within them it rests on);
 code maps them to raw-file offsets, so a quote cannot be misquoted. Validation happens
-inside instructor's loop through `context=`: a claim that cites no such sentence, or
-whose statement says more than its sentences (numbers, names, negation, stance, a
+inside instructor's loop, given the call's context: a claim that cites no such sentence,
+or whose statement says more than its sentences (numbers, names, negation, stance, a
 dropped "reportedly" or "may"), is sent back to the model with the reason (a re-ask).
 On the last allowed attempt the claims that still fail are dropped and counted
 instead, so a good answer is never thrown away for one bad claim, and a bad claim
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -47,38 +48,41 @@ CHARS_PER_TOKEN = 4
 MAX_PARTS_PER_ARTICLE = 8
 
 
+def _untitled_fields(schema: dict[str, Any]) -> None:
+    """Drops pydantic's field titles ("Reporting Chain" for reporting_chain) from the schema
+    sent with every call: they repeat the field names."""
+    for field_schema in schema.get("properties", {}).values():
+        field_schema.pop("title", None)
+
+
+# The response models' fields are explained in the prompt (prompts/extract_claims.j2),
+# which every call sends in every mode: descriptions here would repeat it in each request.
+RESPONSE_CONFIG = ConfigDict(extra="forbid", json_schema_extra=_untitled_fields)
+
+
 class CitedClaim(BaseModel):
-    """A claim as the model states it, citing the numbers of the sentences that state it."""
+    """A claim, citing the numbers of the sentences that state it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = RESPONSE_CONFIG
 
-    sentences: list[int] = Field(
-        min_length=1, description="numbers of the article sentences that state the claim"
-    )
-    quote: str | None = Field(
-        description="only when the claim rests on part of a long sentence: those words,"
-        " copied exactly from the cited sentences; else null"
-    )
-    statement: str = Field(
-        description="one self-contained sentence; nothing the cited sentences do not say"
-    )
-    speaker: str | None = Field(description="who said or did it")
-    actors: list[str] = Field(description="whom the claim concerns")
-    reporting_chain: list[str] = Field(
-        description="the article's outlet, then each outlet or source it cites, outermost first"
-    )
+    sentences: list[int] = Field(min_length=1)
+    quote: str | None
+    statement: str
+    speaker: str | None
+    actors: list[str]
+    reporting_chain: list[str]
     attribution: Attribution
     claim_type: ClaimType
-    event_date: str | None = Field(description="YYYY-MM-DD, when the text dates the event")
-    event_date_text: str | None = Field(description="the article's words that give the date")
+    event_date: str | None
+    event_date_text: str | None
     date_precision: DatePrecision | None
 
 
 class PublicationDateEstimate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = RESPONSE_CONFIG
 
     date: dt.date
-    sentence: int = Field(description="the number of the sentence the estimate relies on")
+    sentence: int
     reasoning: str
 
 
@@ -97,9 +101,9 @@ class GroundingState:
 
 
 class ClaimExtraction(BaseModel):
-    """The response model: the claims of one article (or one part of it)."""
+    """The claims of one article (or part of it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = RESPONSE_CONFIG
 
     claims: list[CitedClaim]
     publication_date: PublicationDateEstimate | None = Field(

@@ -6,7 +6,9 @@ wheel as package data and read with importlib.resources: edit them here.
 A prompt file defines two blocks, `system` and `user`. A variable the template uses
 but the caller did not pass is an error (StrictUndefined), and the sandbox keeps a
 template from reaching Python internals. Article text is passed as a variable and
-never rendered as template source, so Jinja syntax inside an article is inert.
+never rendered as template source, so Jinja syntax inside an article is inert; and the
+rendered messages are not rendered again (briefing/llm/calls.py gives instructor no
+`context=`, which would make it render every message as a template).
 """
 
 from __future__ import annotations
@@ -71,16 +73,3 @@ def load_prompt(name: str) -> Prompt:
         raise ConfigurationError(
             f"prompt file missing: {name}.j2 in the briefing package ({error.strerror})"
         ) from None
-
-
-def inert_for_instructor(messages: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Messages that survive instructor's templating unchanged.
-
-    instructor renders every message as a Jinja template whenever a validation context
-    is given; article text containing "{{ 7 * 7 }}" would reach the model as "49", and
-    "{% raw %}" would fail the call. Writing each "{" as an expression that renders "{"
-    makes the rendering a no-op.
-    """
-    return [
-        {**message, "content": message["content"].replace("{", "{{ '{' }}")} for message in messages
-    ]
