@@ -108,6 +108,13 @@ def _alternation(spellings: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.])(?:" + alternation + r")(?![\w-])")
 
 
+@lru_cache(maxsize=4096)
+def _added_alternation(spellings: tuple[str, ...]) -> re.Pattern[str]:
+    """`_alternation` of the names a text adds: the articles of one story name the same
+    people again and again, and compiling a pattern costs more than reading an article."""
+    return _alternation(spellings)
+
+
 # Compiled once per lexicon file set, whatever entities a text adds (see with_entities).
 _ENTITY_FREE_PATTERNS = (
     "_all_outlets",
@@ -181,8 +188,8 @@ class Lexicon:
         if self.extends is None:
             return (_alternation(self._canonical_of),)
         inherited = self.extends._canonical_of
-        added = [s for s in self._canonical_of if s not in inherited]
-        return (*self.extends._alias_regexes, _alternation(added))
+        added = tuple(sorted(s for s in self._canonical_of if s not in inherited))
+        return (*self.extends._alias_regexes, _added_alternation(added))
 
     def _alias_matches(self, text: str) -> list[re.Match[str]]:
         """Spellings in the text as one alternation of them all would find them: leftmost
