@@ -1,4 +1,4 @@
-"""Articles for tests, built the way the corpus loader builds them."""
+"""Articles for tests, built the way the corpus loader builds them, and one-claim findings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 from briefing.corpus import clean_text
-from briefing.schemas import Article, Segment
+from briefing.schemas import Article, Claim, Evidence, Finding, Segment
 
 
 def make_article(
@@ -45,4 +45,30 @@ def make_article(
         outlet=outlet,
         published=published,
         date_source="header" if published else "unknown",
+    )
+
+
+def make_finding(
+    statement: str, article_id: str, published: str = "2025-03-05", speaker: str | None = None
+) -> Finding:
+    """A finding of one claim that quotes its own statement, published on `published`."""
+    claim = Claim(
+        claim_id=f"{article_id}-{abs(hash(statement)) % 10**6:06d}",
+        article_id=article_id,
+        statement=statement,
+        speaker=speaker,
+        evidence=[Evidence(quote=statement, start=0, end=len(statement))],
+    )
+    return Finding(
+        finding_id=f"f-{claim.claim_id}",
+        statement=statement,
+        claims=[claim],
+        claim_type="statement",
+        attribution="asserted",
+        speaker=speaker,
+        actors=[],
+        event_date=None,
+        published=dt.date.fromisoformat(published),
+        independent_sources=1,
+        salience=1.0,
     )

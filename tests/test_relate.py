@@ -15,8 +15,8 @@ from briefing.lexicon import Lexicon
 from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
 from briefing.relations import candidate_pairs, parties_of, stance
-from briefing.schemas import Claim, Evidence, Finding
-from tests.factories import make_article
+from briefing.schemas import Claim, Finding
+from tests.factories import make_article, make_finding
 from tests.test_aggregate import make_claim
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -138,26 +138,7 @@ def test_one_speaker_does_not_contradict_itself_on_one_day() -> None:
 
 
 def _finding(statement: str, article: str, day: str, speaker: str | None) -> Finding:
-    claim = Claim(
-        claim_id=f"{article}-{abs(hash(statement)) % 10**6:06d}",
-        article_id=article,
-        statement=statement,
-        speaker=speaker,
-        evidence=[Evidence(quote=statement, start=0, end=len(statement))],
-    )
-    return Finding(
-        finding_id=f"f-{claim.claim_id}",
-        statement=statement,
-        claims=[claim],
-        claim_type="statement",
-        attribution="asserted",
-        speaker=speaker,
-        actors=[],
-        event_date=None,
-        published=dt.date.fromisoformat(day),
-        independent_sources=1,
-        salience=1.0,
-    )
+    return make_finding(statement, article, day, speaker)
 
 
 def test_opposite_states_and_denials_of_one_matter_conflict() -> None:

@@ -4,7 +4,6 @@ judged by code, one pair per dispute."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 from typing import Any
 
@@ -12,30 +11,12 @@ from briefing.aggregate import group_syndicated
 from briefing.backend import Related
 from briefing.llm.backend import _with_figures, one_pair_per_dispute
 from briefing.llm.relate import PAIRS_PER_CALL, PairJudgement, PairJudgements, judge_pairs
-from briefing.schemas import Claim, Evidence, Finding
-from tests.factories import make_article
+from briefing.schemas import Finding
+from tests.factories import make_article, make_finding
 
 
-def finding(statement: str, article_id: str, published: str = "2025-03-05") -> Finding:
-    claim = Claim(
-        claim_id=f"{article_id}-{abs(hash(statement)) % 10**6:06d}",
-        article_id=article_id,
-        statement=statement,
-        evidence=[Evidence(quote=statement, start=0, end=len(statement))],
-    )
-    return Finding(
-        finding_id=f"f-{claim.claim_id}",
-        statement=statement,
-        claims=[claim],
-        claim_type="statement",
-        attribution="asserted",
-        speaker=None,
-        actors=[],
-        event_date=None,
-        published=dt.date.fromisoformat(published),
-        independent_sources=1,
-        salience=1.0,
-    )
+def finding(statement: str, article_id: str) -> Finding:
+    return make_finding(statement, article_id)
 
 
 class RecordingCalls:
