@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
-from briefing.grounding import normalise
+from briefing.grounding import normalised_text
 
 
 def claim_id(article_id: str, statement: str) -> str:
     """The claim's article and what it states, normalised (whitespace, quotes, dashes, case)."""
     digest = hashlib.sha1(
-        normalise(statement).text.lower().encode("utf-8", "surrogatepass")
+        normalised_text(statement).lower().encode("utf-8", "surrogatepass")
     ).hexdigest()
     return f"{article_id[:6]}-{digest[:6]}"
 

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from briefing.dates import date_agrees, event_date, parse_iso_date
-from briefing.grounding import GroundingFailure, ground_quote, normalise, span_evidence
+from briefing.grounding import GroundingFailure, ground_quote, normalised_text, span_evidence
 from briefing.ids import claim_id
 from briefing.lexicon import Lexicon, active, find_people
 from briefing.llm.calls import StructuredCalls
@@ -381,7 +381,7 @@ def _unique_claims(
     """Claims with ids and resolved dates; the same statement twice (across parts) once."""
     claims: dict[str, Claim] = {}
     for draft, evidence in accepted:
-        key = normalise(draft.statement).text.lower()
+        key = normalised_text(draft.statement).lower()
         if key in claims:
             continue
         when, precision, when_source = _event_date(draft, evidence, published, article)
@@ -416,9 +416,9 @@ def _event_date(
     words = draft.event_date_text
     if not words:
         return None, None, None
-    wanted = normalise(words).text.lower()
-    cited = " ".join(normalise(item.quote).text.lower() for item in evidence)
-    if wanted not in cited and wanted not in normalise(article.text).text.lower():
+    wanted = normalised_text(words).lower()
+    cited = " ".join(normalised_text(item.quote).lower() for item in evidence)
+    if wanted not in cited and wanted not in normalised_text(article.text).lower():
         return None, None, None
     found = event_date(words, published, future=draft.attribution == "planned")
     if found is None:

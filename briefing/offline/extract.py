@@ -16,7 +16,7 @@ from functools import lru_cache
 from briefing import boilerplate as bp
 from briefing.attribution import named_doer, proper_names, speaker_of
 from briefing.dates import event_date
-from briefing.grounding import GroundedQuote, ground_quote, normalise
+from briefing.grounding import GroundedQuote, ground_quote, normalised_text
 from briefing.ids import claim_id
 from briefing.lexicon import Lexicon, active, find_labels, find_people
 from briefing.schemas import Article, ArticleExtraction, Attribution, Claim, ClaimType, Evidence
@@ -298,7 +298,7 @@ def _sentence_evidence(article: Article, start: int, end: int, quote: str) -> Gr
 
 def content_words(text: str, lexicon: Lexicon | None = None) -> set[str]:
     """Lower-case words that carry meaning, with known actors folded to one spelling."""
-    words = set(re.findall(r"[a-z][a-z'’-]{2,}", normalise(text).text.lower()))
+    words = set(re.findall(r"[a-z][a-z'’-]{2,}", normalised_text(text).lower()))
     words -= _STOPWORDS
     return words | {actor.lower() for actor in (lexicon or active()).known_actors(text)}
 
