@@ -9,6 +9,7 @@ with a role (lexicon.find_people), and the lexicon's; no list of people is assum
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -148,9 +149,13 @@ def _near_in_time(first: Article, second: Article) -> bool:
 def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
     """People whose role two sources state incompatibly (former vs in office, opposition vs PM)."""
     found = []
-    for person in people_in(articles):
+    people = people_in(articles)
+    naming = _articles_naming(people, articles)
+    for person in people:
         mentions = [
-            m for article in articles for m in role_mentions(person.name, article, person.spellings)
+            m
+            for article in naming[person.name]
+            for m in role_mentions(person.name, article, person.spellings)
         ]
         for i, first in enumerate(mentions):
             pair = next(
@@ -167,6 +172,31 @@ def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
                 found.append(Discrepancy(person.name, first, pair))
                 break
     return found
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _articles_naming(people: list[Entity], articles: list[Article]) -> dict[str, list[Article]]:
+    """For each person, in corpus order, the articles that may name them: those holding the
+    first word of one of the person's spellings as a word of their own (a spelling found
+    between word boundaries, as role_mentions finds it, always does). Each article is read
+    once, not once for every person."""
+    by_word: dict[str, set[str]] = defaultdict(set)
+    everywhere = set()
+    for person in people:
+        for spelling in (person.name, *person.spellings):
+            first = _WORD.search(spelling)
+            if first:
+                by_word[first.group()].add(person.name)
+            else:  # no word to look for: every article may name it
+                everywhere.add(person.name)
+    naming: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        words = by_word.keys() & set(_WORD.findall(article.text))
+        for name in everywhere.union(*(by_word[word] for word in words)):
+            naming[name].append(article)
+    return naming
 
 
 def people_in(articles: list[Article]) -> list[Entity]:
