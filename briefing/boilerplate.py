@@ -280,7 +280,7 @@ def _words(text: str) -> list[str]:
 def is_english(text: str) -> bool:
     """True when the text reads as English prose (function words are frequent)."""
     words = _words(text)
-    return bool(words) and sum(w in _FUNCTION_WORDS for w in words) / len(words) >= 0.1
+    return bool(words) and sum(map(_FUNCTION_WORDS.__contains__, words)) / len(words) >= 0.1
 
 
 def is_foreign_furniture(line: str) -> bool:

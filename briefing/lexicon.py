@@ -523,11 +523,11 @@ def find_people(text: str, lexicon: Lexicon) -> list[Entity]:
         for word in [*_TOKEN.finditer(run.group(0)), None]:
             if word is not None:
                 token = word.group(0)
-                if token not in in_name:
-                    in_name[token] = lexicon.is_name_word(token) or bool(
-                        _PARTICLE_RE.fullmatch(token)
-                    )
-                if in_name[token]:
+                may_be_name = in_name.get(token)
+                if may_be_name is None:
+                    may_be_name = lexicon.is_name_word(token) or bool(_PARTICLE_RE.fullmatch(token))
+                    in_name[token] = may_be_name
+                if may_be_name:
                     segment.append(word)
                     if not _POSSESSIVE.search(token):
                         continue
@@ -617,6 +617,9 @@ def _appositive(text: str, end: int) -> str | None:
     return " ".join(after.group(1).split()[:5])
 
 
+_UNREAD = "\0unread"  # a role phrase not yet looked up (None: it names no state)
+
+
 def _affiliation(text: str, start: int, end: int, lexicon: Lexicon) -> str | None:
     """The state a role phrase around the name names: "French President", "of France,"."""
     after = _appositive(text, end)
@@ -625,15 +628,16 @@ def _affiliation(text: str, start: int, end: int, lexicon: Lexicon) -> str | Non
         phrases.append(after)
     states = _judged_by(lexicon).states
     for phrase in phrases:
-        if phrase not in states:
+        state = states.get(phrase, _UNREAD)
+        if state is _UNREAD:
             named = [
                 lexicon.party(a)
                 for a in lexicon.known_actors(phrase)
                 if lexicon.is_state(a) and lexicon.kind(a) != "person"
             ]
-            states[phrase] = named[-1] if named else None
-        if states[phrase] is not None:
-            return states[phrase]
+            state = states[phrase] = named[-1] if named else None
+        if state is not None:
+            return state
     return None
 
 
