@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,21 +156,68 @@ _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
+@dataclass(frozen=True)
+class Needing:
+    """A pattern that cannot match a line without one of `words` in it (in any case).
+
+    An ASCII line without them is ruled out by a substring test instead of the pattern (in
+    ASCII text a case-insensitive pattern's letters match only themselves in either case;
+    other text goes to the pattern, whose case folding is wider: "K" is also the Kelvin sign).
+    """
+
+    pattern: re.Pattern[str]
+    words: tuple[str, ...]
+
+    def search(self, line: str) -> re.Match[str] | None:
+        return self.pattern.search(line) if _may_hold(line, self.words) else None
+
+
+def _may_hold(line: str, words: tuple[str, ...]) -> bool:
+    """False when the line is ASCII and holds none of the (lower-case) words in any case."""
+    if not line.isascii():
+        return True
+    lower = line.lower()
+    return any(word in lower for word in words)
+
+
 def normalise(line: str) -> str:
     """Whitespace-insensitive form used to compare lines (NBSP counts as a space)."""
     return " ".join(line.split())
 
 
+# Each banner pattern needs one of these.
+_BANNER_WORDS = (
+    *"sorry oops error found exist forbidden 403 404 500 502 503".split(),
+    "no longer available",
+    "has been removed",
+    "access denied",
+    "enable javascript",
+    "could not be",
+    "failed to load",
+    "please try again later",
+    "something went wrong",
+)
+
+
 def is_error_banner(line: str) -> bool:
-    return len(line) < SHORT_LINE and any(r.search(line) for r in _BANNER_RES)
+    return (
+        len(line) < SHORT_LINE
+        and _may_hold(line, _BANNER_WORDS)
+        and any(r.search(line) for r in _BANNER_RES)
+    )
 
 
 def is_disclaimer_heading(line: str) -> bool:
     return bool(_DISCLAIMER_HEADING_RE.match(line))
 
 
+_DISCLAIMER_TEXT = Needing(
+    _DISCLAIMER_TEXT_RE, ("the information", "without warranty", "accept", "assume")
+)
+
+
 def is_disclaimer_text(line: str) -> bool:
-    return bool(_DISCLAIMER_TEXT_RE.search(line))
+    return bool(_DISCLAIMER_TEXT.search(line))
 
 
 def continues_disclaimer(line: str) -> bool:
@@ -196,12 +244,18 @@ _INSTRUCTION_RE = re.compile(
 )
 
 
+_INSTRUCTION = Needing(
+    _INSTRUCTION_RE, ("ignore", "disregard", "forget", "prompt", "you", "as an ai", "instructions")
+)
+_COPYRIGHT = Needing(_COPYRIGHT_RE, ("©", "(c)", "copyright", "all rights reserved"))
+
+
 def is_model_instruction(line: str) -> bool:
-    return _INSTRUCTION_RE.search(line) is not None
+    return _INSTRUCTION.search(line) is not None
 
 
 def is_copyright(line: str) -> bool:
-    return len(line) < 200 and bool(_COPYRIGHT_RE.search(line))
+    return len(line) < 200 and bool(_COPYRIGHT.search(line))
 
 
 def is_image_credit(line: str) -> bool:
@@ -226,7 +280,7 @@ def _words(text: str) -> list[str]:
 def is_english(text: str) -> bool:
     """True when the text reads as English prose (function words are frequent)."""
     words = _words(text)
-    return bool(words) and sum(w in _FUNCTION_WORDS for w in words) / len(words) >= 0.1
+    return bool(words) and sum(map(_FUNCTION_WORDS.__contains__, words)) / len(words) >= 0.1
 
 
 def is_foreign_furniture(line: str) -> bool:
@@ -235,8 +289,8 @@ def is_foreign_furniture(line: str) -> bool:
     A line qualifies only if a good share of its words carry non-ASCII letters and it has
     almost no English function words, so "Norway's minister Åse Dahl said" survives.
     """
-    if len(line) >= SHORT_LINE:
-        return False
+    if len(line) >= SHORT_LINE or line.isascii():
+        return False  # (an ASCII line has no word with a non-ASCII letter)
     words = _words(line)
     if not words:
         return False
@@ -323,14 +377,21 @@ _CAPTION_DATED_RE = re.compile(
 _CREDIT_WITH_ADDRESS_RE = re.compile(r"^[A-Z][A-Z.'’ -]{2,60}\s+\S+@\S+\.[A-Za-z]{2,}$")
 
 
+_CAPTION_CREDIT = Needing(
+    _CAPTION_CREDIT_RE,
+    ("photo", "image", "picture", "credit", "foto", "/", "getty images", "shutterstock", "alamy"),
+)
+
+
 def is_caption(line: str) -> bool:
     """A photo caption with its credit, a wire caption's dated form, or a caption/credit
     label line."""
     return (
         bool(_CAPTION_START_RE.match(line))
-        or (len(line) < 400 and bool(_CAPTION_CREDIT_RE.search(line)))
-        or (len(line) < 600 and bool(_CAPTION_DATED_RE.search(line)))
-        or bool(_CREDIT_WITH_ADDRESS_RE.match(line.strip()))
+        or (len(line) < 400 and bool(_CAPTION_CREDIT.search(line)))
+        # (a weekday's name ends in "day"; an address has an "@")
+        or (len(line) < 600 and "day" in line and bool(_CAPTION_DATED_RE.search(line)))
+        or ("@" in line and bool(_CREDIT_WITH_ADDRESS_RE.match(line.strip())))
     )
 
 
@@ -453,9 +514,9 @@ class KeptLines(list[Line]):
         return None
 
 
-def _prefix_lengths(size: int) -> list[int]:
+def _prefix_lengths(size: int) -> tuple[int, ...]:
     """The indexed prefix lengths a key of `size` characters reaches."""
-    return [n for n in PREFIX_LENGTHS if n <= size]
+    return PREFIX_LENGTHS[: bisect_right(PREFIX_LENGTHS, size)]
 
 
 # 40, 50, 62, 77, ...: each about 1.25 times the one before, up to past any line's length.
@@ -653,6 +714,7 @@ _NAME_BEFORE_SEPARATOR = re.compile(r"^\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+
 _UPDATED_BEFORE = re.compile(r"\b(?:updated|modified)\W*(?:on|at)?\W*$", re.I)
 _POSTED_UPDATED = re.compile(r"\b(?:posted|published)\s*/\s*updated\b", re.I)
 _PUBLISHED_LABEL = re.compile(r"^\W*(?:first\s+)?(?:published|posted)\b", re.I)
+_YEAR_DIGITS_RE = re.compile(r"\d{4}")
 # Printed dates outside this range are misreadings, not publication dates.
 _YEARS = range(1990, 2101)
 
@@ -667,6 +729,8 @@ def printed_date(line: str) -> tuple[dt.date, str] | None:
     if len(line) > 160:
         return None
     line = line.replace("*", "").replace("_", " ")  # Markdown emphasis, before any offset
+    if not _YEAR_DIGITS_RE.search(line):
+        return None  # every date form read here has a four-digit year
     matches = list(_DATE_RE.finditer(line))
     if not matches:
         return _numeric_printed_date(line)

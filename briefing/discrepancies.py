@@ -9,7 +9,6 @@ with a role (lexicon.find_people), and the lexicon's; no list of people is assum
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,9 +64,11 @@ def role_mentions(
         window_start = max(0, match.start() - ROLE_WINDOW)
         before = text[window_start : match.start()]
         before = before[before.find(" ") + 1 :] if window_start else before  # whole words only
-        prefix_match = re.search(r"((?:[\w.’'-]+[ \t]+){1,5})(?:Sir[ \t]+)?$", before)
-        prefix = prefix_match.group(1) if prefix_match else ""
         administration = re.match(r"\s+administration\b", text[match.end() : match.end() + 20])
+        if not administration and not _ROLE_WORDS.search(before):
+            continue  # no role word in the window, so none in its last words either
+        prefix_match = _ROLE_PREFIX.search(before)
+        prefix = prefix_match.group(1) if prefix_match else ""
         if not _ROLE_WORDS.search(prefix) and not administration:
             continue
         phrase_start = (
@@ -85,6 +86,11 @@ def role_mentions(
         mentions.append(RoleMention(article, text[phrase_start:phrase_end].strip(), evidence))
     return mentions
 
+
+# The last one to five words before a name (and a "Sir"). A run of word characters and one
+# of spaces cannot give any back to the other, so the runs are possessive: a search tried
+# at every position of the window would otherwise backtrack through each.
+_ROLE_PREFIX = re.compile(r"((?:[\w.’'-]++[ \t]++){1,5})(?:Sir[ \t]+)?$")
 
 _ROLE_TOKENS = frozenset(
     "former opposition prime minister president leader chancellor secretary".split()
@@ -150,12 +156,12 @@ def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
     """People whose role two sources state incompatibly (former vs in office, opposition vs PM)."""
     found = []
     people = people_in(articles)
-    naming = _articles_naming(people, articles)
-    for person in people:
+    naming = _articles_naming(articles, [(p.name, *p.spellings) for p in people])
+    for person, indices in zip(people, naming, strict=True):
         mentions = [
             m
-            for article in naming[person.name]
-            for m in role_mentions(person.name, article, person.spellings)
+            for index in indices
+            for m in role_mentions(person.name, articles[index], person.spellings)
         ]
         for i, first in enumerate(mentions):
             pair = next(
@@ -177,25 +183,29 @@ def source_discrepancies(articles: list[Article]) -> list[Discrepancy]:
 _WORD = re.compile(r"\w+")
 
 
-def _articles_naming(people: list[Entity], articles: list[Article]) -> dict[str, list[Article]]:
-    """For each person, in corpus order, the articles that may name them: those holding the
-    first word of one of the person's spellings as a word of their own (a spelling found
-    between word boundaries, as role_mentions finds it, always does). Each article is read
-    once, not once for every person."""
-    by_word: dict[str, set[str]] = defaultdict(set)
-    everywhere = set()
-    for person in people:
-        for spelling in (person.name, *person.spellings):
-            first = _WORD.search(spelling)
-            if first:
-                by_word[first.group()].add(person.name)
-            else:  # no word to look for: every article may name it
-                everywhere.add(person.name)
-    naming: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        words = by_word.keys() & set(_WORD.findall(article.text))
-        for name in everywhere.union(*(by_word[word] for word in words)):
-            naming[name].append(article)
+def _articles_naming(articles: list[Article], spellings: list[tuple[str, ...]]) -> list[list[int]]:
+    """For each person's spellings, the indices (in order) of the articles that may name them.
+
+    A spelling found as role_mentions finds it (no word character either side) has each
+    of its words as a whole word of the text, so an article that lacks one of them cannot
+    name the person by that spelling: an index of the texts' words rules out most articles
+    for most people without reading them once per person.
+    """
+    wanted = {word for names in spellings for name in names for word in _WORD.findall(name)}
+    holding: dict[str, set[int]] = {word: set() for word in wanted}
+    for index, article in enumerate(articles):
+        for word in wanted.intersection(_WORD.findall(article.text)):
+            holding[word].add(index)
+    naming = []
+    for names in spellings:
+        found: set[int] = set()
+        for name in names:
+            words = _WORD.findall(name)
+            # A name without a word to look up (none has one) may be in any article.
+            found.update(
+                set.intersection(*(holding[w] for w in words)) if words else range(len(articles))
+            )
+        naming.append(sorted(found))
     return naming
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -114,38 +115,48 @@ _MAGNITUDE_RE = re.compile(
 _NEGATING_PREFIXES = ("dis", "un", "non", "non-", "in", "im", "il", "ir")
 
 
+_CHAR_TABLE = str.maketrans(_CHAR_MAP)
+# Whitespace that normalising changes: a run of two or more, or one that is not a space
+# (\s is exactly what str.isspace calls whitespace).
+_IRREGULAR_SPACE_RE = re.compile(r"\s{2,}|[^\S ]")
+
+
 @dataclass(frozen=True)
 class NormalisedText:
     """Text with quotes, dashes and whitespace folded, and a map back to the original."""
 
     text: str
-    origin: list[int]  # origin[i] = index in the original text of normalised char i
+    folded: str = field(repr=False)  # the original with quotes and dashes folded
+
+    @cached_property
+    def origin(self) -> list[int]:
+        """origin[i] = index in the original text of normalised char i.
+
+        Built on first use (most normalised texts are only compared), run by run: folding
+        keeps every offset, so only the whitespace runs that collapse into one space (at
+        the run's first character) shift the map.
+        """
+        folded = self.folded
+        start = len(folded) - len(folded.lstrip())
+        end = len(folded.rstrip())
+        origin: list[int] = []
+        kept_from = start
+        for run in _IRREGULAR_SPACE_RE.finditer(folded, start, max(start, end)):
+            origin += range(kept_from, run.start())
+            origin.append(run.start())
+            kept_from = run.end()
+        origin += range(kept_from, end)
+        return origin
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.origin[start], self.origin[end - 1] + 1
 
 
 def normalise(text: str) -> NormalisedText:
-    chars: list[str] = []
-    origin: list[int] = []
-    in_space = False
-    for index, char in enumerate(text):
-        char = _CHAR_MAP.get(char, char)
-        if char.isspace():
-            if in_space or not chars:
-                continue
-            char, in_space = " ", True
-        else:
-            in_space = False
-        chars.append(char)
-        origin.append(index)
-    while chars and chars[-1] == " ":
-        chars.pop()
-        origin.pop()
-    return NormalisedText("".join(chars), origin)
-
-
-_CHAR_TABLE = str.maketrans(_CHAR_MAP)
+    """Quotes and dashes folded, each run of whitespace one space, the ends trimmed."""
+    folded = text.translate(_CHAR_TABLE)
+    # str.split() splits on exactly what str.isspace calls whitespace, at C speed.
+    return NormalisedText(" ".join(folded.split()), folded)
 
 
 def normalised_text(text: str) -> str:

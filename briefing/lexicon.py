@@ -34,6 +34,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
+from weakref import WeakKeyDictionary
 
 from briefing.errors import ConfigurationError
 from briefing.patterns import literal_alternation
@@ -481,43 +482,90 @@ def find_labels(text: str, lexicon: Lexicon) -> list[Entity]:
     return list(found.values())
 
 
+_TOKEN = re.compile(r"\S+")
+_RUN_SPACE = re.compile(r"[ \t]")
+_PARTICLE_RE = re.compile(_PARTICLE)
+_POSSESSIVE = re.compile(r"['’]s$")
+_NAME_WORD_RE = re.compile(_NAME_WORD)
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+_SPEAKS = re.compile(rf"\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH_VERBS})\b")
+
+
+@dataclass
+class _Judged:
+    """What find_people has learnt from one lexicon, kept while the lexicon lives: a corpus
+    repeats its names and role phrases from article to article."""
+
+    name_words: dict[str, bool] = field(default_factory=dict)  # word -> may be in a name
+    states: dict[str, str | None] = field(default_factory=dict)  # role phrase -> its state
+
+    # Past this many entries (a corpus of tens of thousands of names) a table starts again.
+    MAX_ENTRIES = 200_000
+
+
+_judged: WeakKeyDictionary[Lexicon, _Judged] = WeakKeyDictionary()
+
+
+def _judged_by(lexicon: Lexicon) -> _Judged:
+    judged = _judged.get(lexicon)
+    if judged is None:
+        judged = _judged[lexicon] = _Judged()
+    for table in (judged.name_words, judged.states):
+        if len(table) > _Judged.MAX_ENTRIES:
+            table.clear()
+    return judged
+
+
 def find_people(text: str, lexicon: Lexicon) -> list[Entity]:
     """People the text names: full names with a title before or after them, or before a
     reporting verb, or whose surname recurs alone. Each has its surname as a spelling
     and, if the role phrase names a state ("French President Jane Roe"), that party."""
     text = text[:MAX_PEOPLE_SCAN_CHARS]
     candidates: list[tuple[str, int, int]] = []
+    in_name = _judged_by(lexicon).name_words
     for run in _NAME_RUN.finditer(text):
+        if not _RUN_SPACE.search(run.group(0)):
+            continue  # one word: no full name ("Monday", "The")
         segment: list[re.Match[str]] = []
-        for word in [*re.finditer(r"\S+", run.group(0)), None]:
-            if word is not None and (
-                lexicon.is_name_word(word.group(0)) or re.fullmatch(_PARTICLE, word.group(0))
-            ):
-                segment.append(word)
-                if re.search(r"['’]s$", word.group(0)):
-                    word = None  # a possessive ends the name: "Jane Roe’s plan"
-                else:
-                    continue
-            names = [w for w in segment if not re.fullmatch(_PARTICLE, w.group(0))]
+        for word in [*_TOKEN.finditer(run.group(0)), None]:
+            if word is not None:
+                token = word.group(0)
+                may_be_name = in_name.get(token)
+                if may_be_name is None:
+                    may_be_name = lexicon.is_name_word(token) or bool(_PARTICLE_RE.fullmatch(token))
+                    in_name[token] = may_be_name
+                if may_be_name:
+                    segment.append(word)
+                    if not _POSSESSIVE.search(token):
+                        continue
+                    # a possessive ends the name: "Jane Roe’s plan"
+            if not segment:
+                continue
+            names = [w for w in segment if not _PARTICLE_RE.fullmatch(w.group(0))]
             if 2 <= len(names) <= 4:
                 start, end = run.start() + names[0].start(), run.start() + names[-1].end()
-                full = re.sub(r"['’]s$", "", text[start:end])
+                full = _POSSESSIVE.sub("", text[start:end])
                 candidates.append((" ".join(full.split()), start, end))
             segment = []
-    words = Counter(re.findall(_NAME_WORD, text))
-    lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
-    full_names = Counter(name for name, _, _ in candidates)
+    words = Counter(_NAME_WORD_RE.findall(text))
+    lower_words = set(_LOWER_WORD.findall(text))
+    # How often a full name ends with each surname.
+    ending_with: Counter[str] = Counter()
+    for full, count in Counter(name for name, _, _ in candidates).items():
+        ending_with[full.split()[-1]] += count
     people: dict[str, Entity] = {}
     for name, start, end in candidates:
         if name in people and people[name].party:
             continue
         surname = name.split()[-1]
-        ending_so = sum(n for full, n in full_names.items() if full.split()[-1] == surname)
-        titled = _titled_before(text, start, lexicon) or _titled_after(text, end, lexicon)
-        speaks = re.match(rf"\s+(?:has\s+|had\s+|also\s+)?(?:{_SPEECH_VERBS})\b", text[end:])
         # A "surname" the text also writes in lower case is a common noun ("Residents").
-        recurs = words[surname] > ending_so and surname.lower() not in lower_words
-        if not (titled or speaks or recurs):
+        recurs = words[surname] > ending_with[surname] and surname.lower() not in lower_words
+        if not (
+            recurs
+            or _SPEAKS.match(text, end)
+            or _titled_before(text, start, lexicon)
+            or _titled_after(text, end, lexicon)
+        ):
             continue
         party = _affiliation(text, start, end, lexicon)
         previous = people.get(name)
@@ -528,11 +576,18 @@ def find_people(text: str, lexicon: Lexicon) -> list[Entity]:
     return list(people.values())
 
 
+# Where the words before a name stop describing it: a clause break, a full stop after a
+# lower-case word ("U.S. President" goes on), a dash.
+_ROLE_BREAK = re.compile(r"[;:!?()\n]|(?<![A-Z])\.\s|\s[–—-]\s|—")
+_TRAILING_PUNCTUATION = re.compile(r"[,’']+$")
+_OF_PLACE = re.compile(r"\bof\s+(?:the\s+)?[A-Z][\w .’']{0,40},$")
+_APPOSITIVE = re.compile(r",\s+([^,.;]{1,60})")
+_RELATIVE = re.compile(r"(?:who|whose|which|that|where|when)\b")
+
+
 def _role_before(text: str, start: int, lexicon: Lexicon) -> str:
     """The words before a name that describe its role: "the President of France,"."""
-    before = text[max(0, start - 80) : start]
-    # A sentence ends at a full stop after a lower-case word: "U.S. President" goes on.
-    before = re.split(r"[;:!?()\n]|(?<![A-Z])\.\s|\s[–—-]\s|—", before)[-1]
+    before = _ROLE_BREAK.split(text[max(0, start - 80) : start])[-1]
     kept: list[str] = []
     for word in reversed(before.split()):
         bare = word.strip(",’'\"“”")
@@ -549,12 +604,10 @@ def _role_before(text: str, start: int, lexicon: Lexicon) -> str:
 def _titled_before(text: str, start: int, lexicon: Lexicon) -> bool:
     role = _role_before(text, start, lexicon)
     # "Defence Minister Jane Roe", "Minister, Jane Roe", "the President of France, Jane Roe"
-    last = re.sub(r"[,’']+$", "", role.split()[-1]) if role.split() else ""
+    last = _TRAILING_PUNCTUATION.sub("", role.split()[-1]) if role.split() else ""
     if lexicon.title_regex.fullmatch(last):
         return True
-    return bool(re.search(r"\bof\s+(?:the\s+)?[A-Z][\w .’']{0,40},$", role)) and bool(
-        lexicon.title_regex.search(role)
-    )
+    return bool(_OF_PLACE.search(role)) and bool(lexicon.title_regex.search(role))
 
 
 def _titled_after(text: str, end: int, lexicon: Lexicon) -> bool:
@@ -565,10 +618,13 @@ def _titled_after(text: str, end: int, lexicon: Lexicon) -> bool:
 
 def _appositive(text: str, end: int) -> str | None:
     """The words between commas after a name, unless they open a relative clause."""
-    after = re.match(r",\s+([^,.;]{1,60})", text[end : end + 80])
-    if not after or re.match(r"(?:who|whose|which|that|where|when)\b", after.group(1)):
+    after = _APPOSITIVE.match(text[end : end + 80])
+    if not after or _RELATIVE.match(after.group(1)):
         return None
     return " ".join(after.group(1).split()[:5])
+
+
+_UNREAD = "\0unread"  # a role phrase not yet looked up (None: it names no state)
 
 
 def _affiliation(text: str, start: int, end: int, lexicon: Lexicon) -> str | None:
@@ -577,14 +633,18 @@ def _affiliation(text: str, start: int, end: int, lexicon: Lexicon) -> str | Non
     phrases = [_role_before(text, start, lexicon)]
     if after and lexicon.title_regex.search(after):
         phrases.append(after)
+    states = _judged_by(lexicon).states
     for phrase in phrases:
-        states = [
-            lexicon.party(a)
-            for a in lexicon.known_actors(phrase)
-            if lexicon.is_state(a) and lexicon.kind(a) != "person"
-        ]
-        if states:
-            return states[-1]
+        state = states.get(phrase, _UNREAD)
+        if state is _UNREAD:
+            named = [
+                lexicon.party(a)
+                for a in lexicon.known_actors(phrase)
+                if lexicon.is_state(a) and lexicon.kind(a) != "person"
+            ]
+            state = states[phrase] = named[-1] if named else None
+        if state is not None:
+            return state
     return None
 
 

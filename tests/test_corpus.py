@@ -5,10 +5,12 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
 
+from briefing import boilerplate as bp
 from briefing.corpus import Corpus, FileProblem, clean_text, load_corpus
 from briefing.errors import CorpusError
 from briefing.schemas import Article
@@ -425,3 +427,63 @@ def test_relative_corpus_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.chdir(tmp_path / "feed")
     loaded = load_corpus(Path("."))
     assert [a.path for a in loaded.articles] == ["feed/a.md"]
+
+
+# Furniture and near-misses, in several cases and scripts, to build lines from.
+_FURNITURE_PIECES = [
+    *"photo Photo PHOTOS Image picture credit Foto / Getty Images Shutterstock Alamy".split(),
+    *"© (c) (C) Copyright ALL RIGHTS RESERVED all content material".split(" "),
+    *"ignore IGNORE disregard forget previous all your instructions rules prompts".split(),
+    "system prompt:",
+    "You are now an AI",
+    "as an ai",
+    "new instructions:",
+    "provides the information",
+    '"as is"',
+    "without warranty of any kind",
+    "do not accept any responsibility",
+    "accepts no liability",
+    "Assumes no responsibility",
+    "Sorry",
+    "Error 404",
+    "page not found",
+    "article doesn’t exist",
+    "no longer available",
+    "Access Denied",
+    "Forbidden",
+    "please enable JavaScript",
+    "something went wrong",
+    "(Photo by Ann Lee/Wire)",
+    "Jane Doe/AP",
+    "Wednesday, Aug. 9, 2023, in Kahului",
+    "JANE ROE JROE@EXAMPLE.COM",
+    "\u212a",  # the Kelvin sign, a "k" to a case-insensitive pattern
+    "ſ",  # a long s, an "s" to one
+    "İ",
+    "ı",
+    "é",
+    " ",
+    ",",
+    ".",
+    ":",
+    "x",
+]
+
+
+def test_the_cheap_word_tests_before_furniture_patterns_never_change_a_verdict() -> None:
+    # Each gated pattern is tried only on lines holding one of its words: on any line, the
+    # gate must agree with the pattern alone.
+    rng = random.Random(7)
+    lines = ["".join(rng.choices(_FURNITURE_PIECES, k=rng.randint(1, 6))) for _ in range(30_000)]
+    gated = [v for v in vars(bp).values() if isinstance(v, bp.Needing)]
+    assert len(gated) >= 4
+    for needing in gated:
+        matched = 0
+        for line in lines:
+            expected = needing.pattern.search(line)
+            assert bool(needing.search(line)) == bool(expected), (needing.pattern.pattern, line)
+            matched += expected is not None
+        assert matched, needing.pattern.pattern  # the lines do exercise the pattern
+    for line in lines:
+        ungated = len(line) < bp.SHORT_LINE and any(r.search(line) for r in bp._BANNER_RES)
+        assert bp.is_error_banner(line) == ungated, line

@@ -6,14 +6,18 @@ a quote that differs in a number or a negation must never be accepted.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from briefing.grounding import (
+    _CHAR_MAP,
     MIN_QUOTE_CHARS,
     GroundingFailure,
     check_statement_numbers,
     ground_claim,
     ground_quote,
+    normalise,
     numbers_in,
     span_evidence,
     verify_evidence,
@@ -441,3 +445,46 @@ def test_a_quote_within_cited_sentences_is_found_there_and_only_there() -> None:
     typo = ground_quote("Talks resumed today in Viena, officials said.", article, within=second)
     assert typo.method == "fuzzy"
     assert typo.evidence.quote == "Talks resumed today in Vienna, officials said"
+
+
+def _normalise_char_by_char(text: str) -> tuple[str, list[int]]:
+    """The definition of `normalise`, one character at a time: fold quotes, dashes and
+    spaces, collapse whitespace runs to one space at the run's first character, trim."""
+    chars: list[str] = []
+    origin: list[int] = []
+    in_space = False
+    for index, char in enumerate(text):
+        char = _CHAR_MAP.get(char, char)
+        if char.isspace():
+            if in_space or not chars:
+                continue
+            char, in_space = " ", True
+        else:
+            in_space = False
+        chars.append(char)
+        origin.append(index)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return "".join(chars), origin
+
+
+def test_normalise_matches_its_character_by_character_definition() -> None:
+    # Every kind of whitespace str.isspace knows (and U+200B, which it does not), every
+    # folded quote and dash, at the ends, in runs and alone.
+    spaces = " \t\n\r\x0b\x0c\x1c\x85\u00a0\u1680\u2000\u2009\u2028\u2029\u202f\u3000\u200b"
+    alphabet = [*spaces, *_CHAR_MAP, "a", "7", ".", "é"]
+    rng = random.Random(14)
+    texts = ["", " ", "\n \u00a0", "a", " a ", "“It was — agreed”,\n\n  she said. "]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 16))) for _ in range(20_000)]
+    for text in texts:
+        folded = normalise(text)
+        assert (folded.text, folded.origin) == _normalise_char_by_char(text), repr(text)
+
+
+def test_a_quote_across_collapsed_whitespace_is_cited_at_its_raw_offsets() -> None:
+    raw = "Officials said on Monday that the \u201cport will\n   reopen\u201d \u2014  soon.\n"
+    article = article_from_raw(raw)
+    evidence = ground_quote('the "port will reopen" - soon', article).evidence
+    assert raw[evidence.start : evidence.end] == evidence.quote
+    assert evidence.quote == "the \u201cport will\n   reopen\u201d \u2014  soon"

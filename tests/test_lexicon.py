@@ -312,3 +312,16 @@ def test_an_extended_lexicon_finds_names_as_one_alternation_would() -> None:
         "John Doe",
         "Jane Roe",
     ]
+
+
+def test_find_people_judges_each_lexicon_apart(tmp_path: Path) -> None:
+    # What one lexicon taught find_people ("Vell" may be part of a name) must not decide
+    # for another that knows Vell as a river.
+    text = "Defence Minister Ana Vell said the bridge was closed. Vell added that it would reopen."
+    plain = load_lexicon(environment=False)
+    extra = tmp_path / "river.toml"
+    extra.write_text('format = 1\n[entities."Vell"]\nkind = "region"\n', encoding="utf-8")
+    with_river = load_lexicon([extra], environment=False)
+    assert [p.name for p in find_people(text, plain)] == ["Ana Vell"]
+    assert find_people(text, with_river) == []
+    assert [p.name for p in find_people(text, plain)] == ["Ana Vell"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from briefing import generate
 from briefing.aggregate import group_syndicated, independent_origins, merge_findings
 from briefing.corpus import load_corpus
-from briefing.discrepancies import source_discrepancies
+from briefing.discrepancies import _articles_naming, _name_regex, source_discrepancies
 from briefing.lexicon import Lexicon
 from briefing.offline.extract import OfflineExtractor
 from briefing.offline.relate import relate_offline
@@ -402,3 +403,27 @@ def test_each_side_blaming_the_other_is_one_dispute_and_a_denied_accusation_is_a
         assert {relation.first, relation.second} == {first.finding_id, second.finding_id}
     # Each report takes part in one pair of a dispute: three reports make one pair.
     assert len(contradictions([blames, blames_back, denies], lexicon)) == 1
+
+
+def test_the_word_index_keeps_every_article_that_names_a_person() -> None:
+    # Spellings with dots, apostrophes, hyphens, accents and a particle, in texts that name
+    # them whole, inside longer words (not a mention) and split over punctuation.
+    spellings = [
+        ("Jane Roe", "Roe"),
+        ("Seán O’Neill", "O’Neill"),
+        ("Abdel al-Sisi", "al-Sisi"),
+        ("Ludwig van Beek", "Beek"),
+        ("J.D. Vance", "Vance"),
+    ]
+    rng = random.Random(4)
+    pieces = [name for names in spellings for name in names]
+    pieces += ["Roebuck", "Sisi", "O’", "Neill", "J.D.", "former President", ",", "-", "\n"]
+    texts = [" ".join(rng.choices(pieces, k=rng.randint(1, 6))) + " said." for _ in range(400)]
+    articles = [make_article(f"{text}\n", path=f"{n}.txt") for n, text in enumerate(texts)]
+    naming = _articles_naming(articles, spellings)
+    for names, indices in zip(spellings, naming, strict=True):
+        regex = _name_regex(tuple(sorted(set(names), key=len, reverse=True)))
+        named = [i for i, article in enumerate(articles) if regex.search(article.text)]
+        assert set(named) <= set(indices), names
+        assert indices == sorted(indices)
+        assert len(indices) < len(articles)  # the index does rule articles out
