@@ -17,7 +17,12 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator, model_validator
 
 from briefing.errors import BudgetExceeded, LLMCallFailed
-from briefing.llm.calls import StructuredCalls, _as_briefing_error, prepared_model
+from briefing.llm.calls import (
+    StructuredCalls,
+    _as_briefing_error,
+    prepared_model,
+    remember_async_validator_checks,
+)
 from briefing.llm.client import CallScope, LLMClient, LLMSettings
 from briefing.llm.extract import ClaimExtraction
 
@@ -209,3 +214,45 @@ def test_a_validator_without_its_context_fails_the_call() -> None:
             )
         )
     asyncio.run(client.close())
+
+
+class Checked(BaseModel):
+    word: str
+
+
+def test_instructor_checks_a_response_class_for_async_validators_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from instructor.v2.core import patch as instructor_patch
+    from instructor.v2.validation import async_validators
+
+    remember_async_validator_checks()
+    check = async_validators.reject_async_validators
+    assert instructor_patch.reject_async_validators is check  # every caller sees one check
+    walked: list[object] = []
+    original_get_origin = async_validators.get_origin
+
+    def counting_get_origin(model: Any) -> Any:
+        walked.append(model)
+        return original_get_origin(model)
+
+    monkeypatch.setattr(async_validators, "get_origin", counting_get_origin)
+    check(Checked)
+    assert walked  # the first check walks the class
+    walked.clear()
+    check(Checked)
+    check(Checked)
+    assert walked == []  # a class that passed is not walked again
+
+    class WithAsyncCheck(BaseModel):
+        word: str
+
+        @async_validators.async_field_validator("word")
+        async def looked_up(self, value: str) -> str:
+            return value
+
+    for _ in range(2):  # refused every time, never remembered as passed
+        with pytest.raises(ValueError, match="async validators"):
+            check(WithAsyncCheck)
+    remember_async_validator_checks()  # installing twice wraps once
+    assert async_validators.reject_async_validators is check

@@ -217,3 +217,31 @@ def test_one_sentence_pieces_skip_pysbd_and_split_as_it_would() -> None:
     assert len(pieces) > 300
     for flat in pieces:
         assert _spans(flat) == tuple((s.start, s.end) for s in _segmenter().segment(flat)), flat
+
+
+def test_pysbd_compiles_its_patterns_once_not_for_every_paragraph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re._compiler
+
+    paragraph = (
+        "Dr. Roe met Gen. Doe at 9 a.m. on Jan. 5 in St. Paul, Minn., with Prof. Lee and"
+        " Mr. Ng of the U.S. Dept. of State; no. 4 on the list, vs. the Co. Ltd. bid of"
+        " approx. $3 bn. It was, e.g., a late call. Sen. Ray, Rep. Fox and Gov. Kim agreed."
+    )
+    segmenter = sentences._segmenter()
+    first = segmenter.segment(paragraph)
+    compiled: list[object] = []
+    original = re._compiler.compile
+
+    def counting(pattern: object, flags: int = 0) -> object:
+        compiled.append(pattern)
+        return original(pattern, flags)
+
+    monkeypatch.setattr(re._compiler, "compile", counting)
+    # Another paragraph between, with its own abbreviations, as an article has.
+    segmenter.segment("The Inc. and the Corp. met at No. 10 with Lt. Col. Ash, Ph.D., Jr.")
+    compiled.clear()
+    again = segmenter.segment(paragraph)
+    assert [s.start for s in again] == [s.start for s in first]
+    assert compiled == []

@@ -7,13 +7,16 @@ stops a call, `LLMCallFailed` with the cause in plain words otherwise. `cached_c
 the same call was made before (relating and composing; extractions are cached per
 article by the pipeline).
 
-Two costs instructor would pay on every call are not paid. It wraps the response model
+Three costs instructor would pay on every call are not paid. It wraps the response model
 in a new class per call, so the tool definition and JSON schema it caches per class were
 built again each time: `prepared_model` wraps each model once and keeps its schema. And
 it renders every message as a Jinja template whenever it is given `context=`, which
 costs a sandbox and a compile per message and would run article text as a template:
 instructor is given no `context=`, and the validation context reaches the validators
 through `call_context` instead (article text stays inert, and nothing is escaped).
+And it walks the response model and every member of its classes six times a call to
+refuse async validators, which it cannot run: a model's answer to that depends on the
+class alone, so `remember_async_validator_checks` makes instructor check each class once.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import copy
 import functools
 import hashlib
 import json
+import weakref
 from typing import Any, TypeVar, cast
 
 import instructor
@@ -91,12 +95,47 @@ def prepared_model(response_model: type[Model]) -> type[Model]:
     return cast(type[Model], prepared)
 
 
+def remember_async_validator_checks() -> None:
+    """Make instructor's refusal of async validators check each response class once.
+
+    instructor (1.17) calls `reject_async_validators` six times a call, and each walks the
+    model's fields and every member of every class in its MRO (pydantic's BaseModel has
+    hundreds): a fifth of a call's CPU. The walk reads the class alone, so a class that
+    passed once passes again; one that fails still raises every time. Where instructor
+    lays its modules out otherwise, nothing is changed and its own check runs as before.
+    """
+    try:
+        from instructor.v2.core import patch as instructor_patch
+        from instructor.v2.validation import async_validators
+    except ImportError:
+        return
+    check = async_validators.reject_async_validators
+    if getattr(check, "remembers_passed_classes", False):
+        return
+    passed: weakref.WeakSet[type] = weakref.WeakSet()
+
+    @functools.wraps(check)
+    def reject_async_validators(response_model: Any) -> None:
+        if isinstance(response_model, type) and response_model in passed:
+            return
+        check(response_model)
+        if isinstance(response_model, type):
+            passed.add(response_model)
+
+    setattr(reject_async_validators, "remembers_passed_classes", True)  # noqa: B010
+    # instructor's functions import it from its module when called; patch.py at import.
+    async_validators.reject_async_validators = reject_async_validators
+    if getattr(instructor_patch, "reject_async_validators", None) is check:
+        setattr(instructor_patch, "reject_async_validators", reject_async_validators)  # noqa: B010
+
+
 class StructuredCalls:
     """instructor patched over one LLMClient, for every call of a run."""
 
     def __init__(self, client: LLMClient, store: Store | None = None) -> None:
         self.client = client
         self.store = store
+        remember_async_validator_checks()
         self._create: Any = instructor.patch(
             create=client.complete, mode=MODE_OF[client.settings.mode]
         )
