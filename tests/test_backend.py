@@ -4,6 +4,7 @@ in any phase as one line with the finished work kept."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -198,3 +199,47 @@ def test_an_article_that_gives_no_claim_is_counted_and_named(
     result = briefing.generate(SINCE, corpus=seeds_copy, out=tmp_path / "b", backend=backend)
     assert result.stats.empty == [empty] and not result.stats.partial
     assert f"1 article(s) gave no claim: {empty}" in result.brief.notes
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_articles_prepared_in_worker_processes_give_the_same_brief_and_requests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path, seeds_copy: Path
+) -> None:
+    """At high concurrency an article's sentences and people are found in a worker process;
+    the calls sent and the brief are those of a run that finds them on the event loop."""
+    from briefing import generate
+    from briefing.llm import backend
+    from tests.fixture_server import serve
+
+    server, state = serve(0)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-workers")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    pools = []
+
+    class CountedPool(backend.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backend, "ProcessPoolExecutor", CountedPool)
+    try:
+        inline = generate(
+            SINCE, corpus=seeds_copy, out=tmp_path / "inline", settings=Settings(backend="llm")
+        )
+        inline_requests = sorted(json.dumps(r, sort_keys=True) for r in state.received)
+        assert pools == []
+        state.received.clear()
+        monkeypatch.setenv("BRIEFING_HOME", str(tmp_path / "other-home"))
+        concurrency = backend.PREPARE_IN_WORKERS_FROM_CONCURRENCY
+        pooled = generate(
+            SINCE,
+            corpus=seeds_copy,
+            out=tmp_path / "pooled",
+            settings=Settings(backend="llm", concurrency=concurrency),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(pools) == 1 and pooled.stats.extracted == 5 and pooled.stats.cached == 0
+    assert sorted(json.dumps(r, sort_keys=True) for r in state.received) == inline_requests
+    assert pooled.brief == inline.brief

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from briefing.dates import date_agrees, event_date, parse_iso_date
 from briefing.grounding import GroundingFailure, ground_quote, normalised_text, span_evidence
 from briefing.ids import claim_id
-from briefing.lexicon import Lexicon, active, find_people
+from briefing.lexicon import Entity, Lexicon, active, find_people
 from briefing.llm.calls import StructuredCalls
 from briefing.llm.client import CallScope
 from briefing.prompts import EXTRACT_CLAIMS, load_prompt
@@ -273,6 +273,35 @@ def _shown_chars(sentence: NumberedSentence) -> int:
     return len(sentence.text) + len(str(sentence.number)) + 4
 
 
+@dataclass(frozen=True)
+class PreparedArticle:
+    """What an article's calls need besides the model: its parts as numbered sentences,
+    notes on what was left out, and the people it names. Finding them is the extractor's
+    CPU work (sentence splitting is most of it), which a worker process may do."""
+
+    parts: list[list[NumberedSentence]]
+    notes: list[str]
+    people: list[Entity]
+
+
+def article_parts(
+    article: Article, max_part_chars: int
+) -> tuple[list[list[NumberedSentence]], list[str]]:
+    """The parts of an article sent as one call each, and a note when some are left out."""
+    parts = split_into_parts(number_sentences(article.text), max_part_chars)
+    if len(parts) <= MAX_PARTS_PER_ARTICLE:
+        return parts, []
+    # A scraped dump is not an article: read its lead, and say so.
+    note = f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
+    return parts[:MAX_PARTS_PER_ARTICLE], [note]
+
+
+def prepare_article(article: Article, max_part_chars: int) -> PreparedArticle:
+    """The article's parts and people, with the active lexicon (a worker's is the run's)."""
+    parts, notes = article_parts(article, max_part_chars)
+    return PreparedArticle(parts, notes, find_people(article.text, active()))
+
+
 class LLMExtractor:
     """Claims through an OpenAI-compatible API, validated by grounding.
 
@@ -297,21 +326,21 @@ class LLMExtractor:
     def parts(self, article: Article) -> tuple[list[list[NumberedSentence]], list[str]]:
         """The parts of an article sent as one call each (numbered sentences), and a note
         when some are left out."""
-        parts = split_into_parts(number_sentences(article.text), self.max_part_chars)
-        if len(parts) <= MAX_PARTS_PER_ARTICLE:
-            return parts, []
-        # A scraped dump is not an article: read its lead, and say so.
-        note = f"article too long: read the first {MAX_PARTS_PER_ARTICLE} of {len(parts)} parts"
-        return parts[:MAX_PARTS_PER_ARTICLE], [note]
+        return article_parts(article, self.max_part_chars)
 
     @staticmethod
     def people_of(article: Article) -> Lexicon:
         """The lexicon with the article's people: "Roe" in a claim is the text's "Jane Roe"."""
         return active().with_entities(find_people(article.text, active()))
 
-    async def extract(self, article: Article) -> ArticleExtraction:
-        parts, notes = self.parts(article)
-        lexicon = self.people_of(article)  # found once for all parts
+    async def extract(
+        self, article: Article, prepared: PreparedArticle | None = None
+    ) -> ArticleExtraction:
+        """The article's claims; `prepared` is its parts and people when they were found
+        elsewhere (in a worker process), else they are found here."""
+        prepared = prepared or prepare_article(article, self.max_part_chars)
+        parts, notes = prepared.parts, prepared.notes
+        lexicon = active().with_entities(prepared.people)  # found once for all parts
         accepted: list[tuple[CitedClaim, list[Evidence]]] = []
         dropped: list[str] = []
         reasks = 0
