@@ -1,6 +1,7 @@
 """Extraction throughput against a local OpenAI-compatible server with a fixed latency.
 
     .venv/bin/python bench/extraction_throughput.py [--articles 256] [--latency 0.2]
+        [--concurrency 8,32,128]
 
 A tiny threaded server (in a child process, so it does not share our GIL) sleeps a fixed
 latency, then answers each chat completion with a tool call whose claims quote sentences
@@ -30,6 +31,7 @@ import math
 import multiprocessing
 import os
 import re
+import resource
 import socket
 import sys
 import tempfile
@@ -172,8 +174,11 @@ def write_corpus(folder: Path, count: int) -> None:
 # --- the measurement -------------------------------------------------------------------
 
 
-def measure(corpus: Path, home: Path, concurrency: int) -> tuple[float, float, int, int, int]:
-    """(wall and CPU seconds of extract_all, calls, articles extracted, claims); fresh store."""
+def measure(
+    corpus: Path, home: Path, concurrency: int
+) -> tuple[float, float, float, int, int, int]:
+    """(wall, event-loop CPU and worker CPU seconds of extract_all, calls, articles
+    extracted, claims); fresh store."""
     from briefing.corpus import load_corpus
     from briefing.llm.backend import LLMBackend
     from briefing.llm.client import LLMClient, LLMSettings
@@ -196,22 +201,36 @@ def measure(corpus: Path, home: Path, concurrency: int) -> tuple[float, float, i
         started, cpu_started = time.perf_counter(), time.process_time()
         results = await extract_all(articles, backend, store, stats)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        await backend.aclose()
+        await backend.aclose()  # joins the worker processes, so their CPU is counted below
         return elapsed, cpu, sum(len(e.claims) for e in results.values())
 
+    workers_before = _children_cpu()
     try:
         elapsed, cpu, claims = asyncio.run(run())
     finally:
         store.close()
     if stats.failed:
         raise SystemExit(f"extraction failed: {stats.failed[0]}")
-    return elapsed, cpu, client.usage.calls, stats.extracted, claims
+    workers = _children_cpu() - workers_before
+    return elapsed, cpu, workers, client.usage.calls, stats.extracted, claims
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the child processes that ended (the worker processes that prepare
+    articles at high concurrency), not counting the server, which is still running."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=256)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per call")
+    parser.add_argument(
+        "--concurrency",
+        default=",".join(map(str, CONCURRENCIES)),
+        help="comma-separated concurrencies to run (default: %(default)s)",
+    )
     args = parser.parse_args()
 
     context = multiprocessing.get_context("spawn")
@@ -225,7 +244,8 @@ def main() -> None:
     print(f"articles={args.articles} latency={args.latency}s server=127.0.0.1:{port} mode=tools")
     # The first run in a process pays one-off costs inside extract_all (the openai SDK
     # imports its resource modules on first use); later runs show the steady state.
-    runs = [("warm-up", 8)] + [("run", concurrency) for concurrency in CONCURRENCIES]
+    concurrencies = [int(value) for value in args.concurrency.split(",")]
+    runs = [("warm-up", 8)] + [("run", concurrency) for concurrency in concurrencies]
     all_pass = True
     try:
         with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp:
@@ -235,15 +255,17 @@ def main() -> None:
             for number, (label, concurrency) in enumerate(runs):
                 home = Path(tmp) / f"home-{number}"  # a fresh store: nothing cached
                 folder = warm_up if label == "warm-up" else corpus
-                elapsed, cpu, calls, extracted, claims = measure(folder, home, concurrency)
+                elapsed, cpu, workers, calls, extracted, claims = measure(folder, home, concurrency)
                 cpu_ms = cpu * 1000 / max(calls, 1)  # one event loop: this is serial work
+                workers_ms = workers * 1000 / max(calls, 1)
                 ideal = math.ceil(calls / concurrency) * args.latency
                 ratio = elapsed / ideal
                 load = os.getloadavg()[0]
                 line = (
                     f"{label} concurrency {concurrency:>3}: {calls} calls, {extracted} articles,"
                     f" {claims} claims, wall {elapsed:.3f}s, ideal {ideal:.3f}s,"
-                    f" ratio {ratio:.2f}x, client CPU {cpu_ms:.2f} ms/call, load {load:.2f}"
+                    f" ratio {ratio:.2f}x, client CPU {cpu_ms:.2f} ms/call"
+                    f" (+ {workers_ms:.2f} in workers), load {load:.2f}"
                 )
                 if label == "warm-up":
                     print(f"{line} (not judged)")

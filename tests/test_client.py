@@ -115,3 +115,55 @@ def test_a_call_sends_what_the_sdks_create_would_send(
     # The article text as written: never rendered as a template (md_json appends to it).
     assert any(messages[1]["content"] in sent["content"] for sent in body["messages"])
     assert body["model"] == "m"
+
+
+def test_calls_in_flight_are_spread_over_sdk_clients_of_a_bounded_pool_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpcore checks every connection of its pool whenever a request takes or returns
+    one; so no pool holds more than CONNECTIONS_PER_CLIENT of the run's calls in flight."""
+    from briefing.llm import client as client_module
+
+    per_client = client_module.CONNECTIONS_PER_CLIENT
+    concurrency = 3 * per_client
+    client = LLMClient(
+        LLMSettings(model="m", base_url="http://127.0.0.1:9/v1", concurrency=concurrency)
+    )
+    assert len(client._clients) == 3
+    arrived: list[int] = []
+    release = asyncio.Event()
+
+    def sdk(number: int) -> openai.AsyncOpenAI:
+        async def handle(request: httpx2.Request) -> httpx2.Response:
+            arrived.append(number)
+            await release.wait()
+            return httpx2.Response(200, json=_answer(json.loads(request.content)))
+
+        return openai.AsyncOpenAI(
+            api_key=KEY,
+            base_url="http://127.0.0.1:9/v1",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handle)),
+        )
+
+    for number, old in enumerate(client._clients):
+        asyncio.run(old.close())
+        client._clients[number] = sdk(number)
+    request = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "x"}],
+        "tools": [{"type": "function", "function": {"name": "Word", "parameters": {}}}],
+    }
+
+    async def all_at_once() -> list[Any]:
+        calls = [asyncio.create_task(client.complete(**request)) for _ in range(concurrency)]
+        while len(arrived) < concurrency:
+            await asyncio.sleep(0.01)
+        release.set()
+        answers = await asyncio.gather(*calls)
+        await client.close()
+        return answers
+
+    answers = asyncio.run(all_at_once())
+    assert len(answers) == concurrency and client.usage.calls == concurrency
+    assert sorted(arrived.count(number) for number in range(3)) == [per_client] * 3

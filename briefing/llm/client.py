@@ -50,6 +50,8 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
 # Characters per token, to estimate a request's size before it is sent.
 CHARS_PER_TOKEN = 4
+# Calls in flight per SDK client (and so per HTTP connection pool); see LLMClient.
+CONNECTIONS_PER_CLIENT = 16
 # Assumed completion size for the budget check before a call.
 EXPECTED_COMPLETION_TOKENS = 1500
 
@@ -196,12 +198,29 @@ class LLMClient:
         self._token_parameter = "max_tokens"
         # The key is read here, passed to the SDK, and kept nowhere else. A local server
         # may need none; the SDK insists on a non-empty string.
-        self._client = openai.AsyncOpenAI(
-            api_key=config.api_key() or "not-needed-for-local-servers",
-            base_url=settings.base_url,
-            max_retries=0,
-            timeout=settings.timeout,
-        )
+        key = config.api_key() or "not-needed-for-local-servers"
+        # One SDK client per CONNECTIONS_PER_CLIENT calls in flight, each call sent through
+        # the one with the fewest in flight: the HTTP pool under the SDK (httpcore) checks
+        # every connection it holds, a socket poll each, whenever a request takes or gives
+        # one back, so at 128 calls in flight one pool spent a third of the client's CPU.
+        self._clients = [
+            openai.AsyncOpenAI(
+                api_key=key, base_url=settings.base_url, max_retries=0, timeout=settings.timeout
+            )
+            for _ in range(math.ceil(settings.concurrency / CONNECTIONS_PER_CLIENT))
+        ]
+        self._in_flight = [0] * len(self._clients)
+
+    @property
+    def _client(self) -> openai.AsyncOpenAI:
+        """The first SDK client: the one for single requests (listing models, batches)."""
+        return self._clients[0]
+
+    @_client.setter
+    def _client(self, client: openai.AsyncOpenAI) -> None:
+        """Every call through `client` (tests give one with a transport of their own)."""
+        self._clients = [client]
+        self._in_flight = [0]
 
     @property
     def api(self) -> openai.AsyncOpenAI:
@@ -209,7 +228,8 @@ class LLMClient:
         return self._client
 
     async def close(self) -> None:
-        await self._client.close()
+        for client in self._clients:
+            await client.close()
 
     def _check_budget(self, kwargs: dict[str, Any]) -> None:
         budget = self.settings.budget
@@ -305,7 +325,14 @@ class LLMClient:
         to rename and reformat fields: none of ours needs it (plain JSON built here), and the
         walk was a tenth of each call's CPU. tests/test_client.py holds the body sent to
         what `create` would send."""
-        return await self._client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+        index = min(range(len(self._clients)), key=self._in_flight.__getitem__)
+        self._in_flight[index] += 1
+        try:
+            return await self._clients[index].post(
+                "/chat/completions", body=body, cast_to=ChatCompletion
+            )
+        finally:
+            self._in_flight[index] -= 1
 
     def _with_limits(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         limited = dict(kwargs)
