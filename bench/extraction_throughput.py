@@ -40,6 +40,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 TARGET_RATIO = 1.15
@@ -73,10 +75,13 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     """A chat completion with one tool call citing the article's numbered sentences (as
     tests/fixture_server.py)."""
     user = request["messages"][1]["content"]
-    article = user.split("<article>", 1)[1].rsplit("</article>", 1)[0]
-    payload = {"claims": [claim_for(n, s) for n, s in LEAD_RE.findall(article)[:3]]}
-    arguments = json.dumps(payload)
     tool = request["tools"][0]["function"]["name"]
+    if tool == OneWord.__name__:  # the client-overhead measurement's call
+        arguments = json.dumps({"word": "harbour"})
+    else:
+        article = user.split("<article>", 1)[1].rsplit("</article>", 1)[0]
+        payload = {"claims": [claim_for(n, s) for n, s in LEAD_RE.findall(article)[:3]]}
+        arguments = json.dumps(payload)
     return {
         "id": "chatcmpl-bench",
         "object": "chat.completion",
@@ -215,11 +220,89 @@ def measure(
     return elapsed, cpu, workers, client.usage.calls, stats.extracted, claims
 
 
+def _process_cpu(pid: int | None) -> float:
+    """CPU seconds a running process has used (Linux /proc): the bench server shares this
+    machine's two cores with the client, which a remote API does not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children_cpu() -> float:
     """CPU seconds of the child processes that ended (the worker processes that prepare
     articles at high concurrency), not counting the server, which is still running."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+class OneWord(BaseModel):
+    """One word of the text."""
+
+    word: str
+
+
+def client_overhead(calls: int = 500, concurrency: int = 8) -> dict[str, float]:
+    """CPU ms per call of the client alone, at `concurrency`: a structured call with a
+    one-field answer through StructuredCalls and LLMClient (instructor, the retry policy,
+    the budget, the call log; no article, no grounding), against the SDK's own bare
+    request (`post`) and its typed `chat.completions.create`, with the same messages."""
+    import openai
+    from openai.types.chat import ChatCompletion
+
+    from briefing.llm.calls import StructuredCalls
+    from briefing.llm.client import CallScope, LLMClient, LLMSettings
+
+    base_url = os.environ["OPENAI_BASE_URL"]
+    messages = [
+        {"role": "system", "content": "Read the article. " * 80},
+        {"role": "user", "content": "<article>\n" + article_text(1) + "</article>"},
+    ]
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": OneWord.__name__, "parameters": OneWord.model_json_schema()},
+        }
+    ]
+
+    async def run() -> dict[str, float]:
+        client = LLMClient(LLMSettings(model="bench-model", base_url=base_url))
+        structured = StructuredCalls(client)
+        sdk = openai.AsyncOpenAI(base_url=base_url, max_retries=0)
+        limit = asyncio.Semaphore(concurrency)
+        body = {"model": "bench-model", "messages": messages, "tools": tools}
+
+        async def through_briefing() -> None:
+            await structured.call(
+                messages, OneWord, scope=CallScope("bench"), context={}, max_reasks=0
+            )
+
+        async def sdk_post() -> None:
+            await sdk.post("/chat/completions", body=body, cast_to=ChatCompletion)
+
+        async def sdk_create() -> None:
+            await sdk.chat.completions.create(**body)  # type: ignore[call-overload]
+
+        async def bounded(call: Any) -> None:
+            async with limit:
+                await call()
+
+        measured = {}
+        for name, call in (
+            ("briefing's structured call", through_briefing),
+            ("the SDK's bare post", sdk_post),
+            ("the SDK's chat.completions.create", sdk_create),
+        ):
+            await asyncio.gather(*(bounded(call) for _ in range(50)))  # warm-up
+            started = time.process_time()
+            await asyncio.gather(*(bounded(call) for _ in range(calls)))
+            measured[name] = (time.process_time() - started) * 1000 / calls
+        await client.close()
+        await sdk.close()
+        return measured
+
+    return asyncio.run(run())
 
 
 def main() -> None:
@@ -231,6 +314,11 @@ def main() -> None:
         default=",".join(map(str, CONCURRENCIES)),
         help="comma-separated concurrencies to run (default: %(default)s)",
     )
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="measure the client's own CPU per call instead (one-field answers; try --latency 0)",
+    )
     args = parser.parse_args()
 
     context = multiprocessing.get_context("spawn")
@@ -241,6 +329,14 @@ def main() -> None:
     os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{port}/v1"
     os.environ["OPENAI_API_KEY"] = "sk-bench-not-a-real-key"
 
+    if args.overhead:
+        try:
+            for name, cpu_ms in client_overhead().items():
+                print(f"client overhead, {name}: {cpu_ms:.2f} ms CPU/call (concurrency 8)")
+        finally:
+            server.terminate()
+            server.join()
+        return
     print(f"articles={args.articles} latency={args.latency}s server=127.0.0.1:{port} mode=tools")
     # The first run in a process pays one-off costs inside extract_all (the openai SDK
     # imports its resource modules on first use); later runs show the steady state.
@@ -255,7 +351,9 @@ def main() -> None:
             for number, (label, concurrency) in enumerate(runs):
                 home = Path(tmp) / f"home-{number}"  # a fresh store: nothing cached
                 folder = warm_up if label == "warm-up" else corpus
+                served_before = _process_cpu(server.pid)
                 elapsed, cpu, workers, calls, extracted, claims = measure(folder, home, concurrency)
+                server_ms = (_process_cpu(server.pid) - served_before) * 1000 / max(calls, 1)
                 cpu_ms = cpu * 1000 / max(calls, 1)  # one event loop: this is serial work
                 workers_ms = workers * 1000 / max(calls, 1)
                 ideal = math.ceil(calls / concurrency) * args.latency
@@ -265,7 +363,8 @@ def main() -> None:
                     f"{label} concurrency {concurrency:>3}: {calls} calls, {extracted} articles,"
                     f" {claims} claims, wall {elapsed:.3f}s, ideal {ideal:.3f}s,"
                     f" ratio {ratio:.2f}x, client CPU {cpu_ms:.2f} ms/call"
-                    f" (+ {workers_ms:.2f} in workers), load {load:.2f}"
+                    f" (+ {workers_ms:.2f} in workers; the server {server_ms:.2f}),"
+                    f" load {load:.2f}"
                 )
                 if label == "warm-up":
                     print(f"{line} (not judged)")
