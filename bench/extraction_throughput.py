@@ -12,8 +12,11 @@ judged. Wall time is compared with the ideal, waves x latency (waves = calls /
 concurrency, rounded up). Targets: within 1.15x, and under 2 ms of client CPU per call.
 
 The client's CPU is the process's CPU time (time.process_time) over the run, divided by
-the calls: all of it is spent on the one event-loop thread, and it is less sensitive to
-other processes' load than wall time. The load average is printed beside each run, as
+the calls: the event loop's work (the SDK, instructor, grounding, the store), less
+sensitive to other processes' load than wall time. From 16 calls in flight the articles
+are prepared in worker processes; their CPU is shown apart, as is the server's (it shares
+the two cores, which a remote API would not). `--overhead` measures the client alone: a
+call with a one-field answer, against the SDK's own bare request. The load average is printed beside each run, as
 the wall ratios depend on it (the machine may be shared).
 
 The ratio depends on the latency: wall is about waves x latency plus the CPU that does
