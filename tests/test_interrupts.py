@@ -56,6 +56,7 @@ def _extractions(db: Path) -> int:
 def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     # A shell without job control starts background commands with SIGINT ignored, and
     # Python then keeps ignoring it; a user's terminal does not, so restore the default.
+    # Its own process group, as a terminal gives a command: Ctrl-C signals the group.
     return subprocess.Popen(
         [sys.executable, "-m", "briefing", *args],
         stdout=subprocess.PIPE,
@@ -63,21 +64,32 @@ def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
         text=True,
         env={**os.environ, **(env or {})},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        start_new_session=True,
     )
 
 
 def _interrupt_once_working(
-    process: subprocess.Popen[str], db: Path, signum: int
+    process: subprocess.Popen[str],
+    db: Path,
+    signum: int,
+    *,
+    after: int = 0,
+    whole_group: bool = False,
 ) -> tuple[str, str]:
-    """Send `signum` once the store holds an extraction; the child's stdout and stderr."""
+    """Send `signum` once the store holds more than `after` extractions (to the run's
+    whole process group, its worker processes too, as a terminal's Ctrl-C does, or to
+    the run alone); the child's stdout and stderr."""
     deadline = time.monotonic() + 60
-    while _extractions(db) == 0:
+    while _extractions(db) <= after:
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "no extraction within 60 s"
+        assert time.monotonic() < deadline, f"not {after + 1} extractions within 60 s"
         time.sleep(0.05)
     time.sleep(0.3)
     assert process.poll() is None, "the run finished before it could be interrupted"
-    process.send_signal(signum)
+    if whole_group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     return process.communicate(timeout=60)
 
 
@@ -191,3 +203,42 @@ def test_an_interrupted_weekly_says_so_on_stderr_and_in_its_log(
         .splitlines()[-1]
         .endswith(" interrupted; finished work is kept in the store: run again to continue")
     )
+
+
+@pytest.mark.parametrize("extractor", ["offline", "llm"])
+def test_ctrl_c_in_a_terminal_stops_the_worker_processes_without_a_traceback(
+    big_corpus: Path,
+    tmp_path: Path,
+    isolated_environment: Path,
+    synthesizing_server: str,
+    extractor: str,
+) -> None:
+    """A terminal's Ctrl-C reaches every process of the run: the worker processes that
+    extract (offline, past its first articles) or prepare articles (LLM, at 16 calls in
+    flight) leave it to the run, which says its one line."""
+    from briefing.llm.backend import PREPARE_IN_WORKERS_FROM_CONCURRENCY
+    from briefing.offline.backend import POOL_AFTER_ARTICLES
+
+    workers_from = POOL_AFTER_ARTICLES if extractor == "offline" else 0
+    process = _start(
+        [
+            "generate",
+            "--since",
+            "2025-03-01",
+            "--corpus",
+            str(big_corpus),
+            "--out",
+            str(tmp_path / "briefs"),
+            "--extractor",
+            extractor,
+            "--concurrency",
+            str(PREPARE_IN_WORKERS_FROM_CONCURRENCY),
+        ],
+        env={"OPENAI_API_KEY": "sk-test-interrupt", "OPENAI_BASE_URL": synthesizing_server},
+    )
+    db = isolated_environment / DB_FILENAME
+    _, stderr = _interrupt_once_working(
+        process, db, signal.SIGINT, after=workers_from + 20, whole_group=True
+    )
+    assert process.returncode == 130, stderr
+    assert len(stderr.splitlines()) == 1 and INTERRUPTED_RE.match(stderr.strip()), stderr

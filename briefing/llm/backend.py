@@ -15,7 +15,7 @@ import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 
-from briefing import config, lexicon
+from briefing import config, lexicon, workers
 from briefing.aggregate import SyndicationGroups, merge_same
 from briefing.assemble import (
     ESTIMATES_AND_UPDATES,
@@ -188,7 +188,9 @@ class LLMBackend:
         if self._workers is None:
             # The workers read with this run's lexicon (set by lexicon.use in the pipeline).
             self._workers = ProcessPoolExecutor(
-                max(1, os.cpu_count() or 1), initializer=lexicon.use, initargs=(lexicon.active(),)
+                max(1, os.cpu_count() or 1),
+                initializer=workers.initialize,
+                initargs=(lexicon.active(),),
             )
         loop = asyncio.get_running_loop()
         prepared = await loop.run_in_executor(

@@ -6,7 +6,7 @@ import asyncio
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from briefing import lexicon
+from briefing import lexicon, workers
 from briefing.aggregate import SyndicationGroups
 from briefing.assemble import BriefContext
 from briefing.backend import Composition, Related
@@ -52,7 +52,7 @@ class OfflineBackend:
         if self._pool is None:
             # The workers read with this run's lexicon (set by lexicon.use in the pipeline).
             self._pool = ProcessPoolExecutor(
-                self.concurrency, initializer=lexicon.use, initargs=(lexicon.active(),)
+                self.concurrency, initializer=workers.initialize, initargs=(lexicon.active(),)
             )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, _extract_in_worker, article)
