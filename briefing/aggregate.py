@@ -17,8 +17,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from briefing.grounding import NUMBER_WORDS, negations_in, normalised_text, numbers_in
@@ -139,9 +140,12 @@ def independent_origins(
     return len({origin_of(c, articles[c.article_id], groups) for c in claims})
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _words(text: str) -> list[str]:
     # Normalising folds quotes, dashes and spaces, none of which is a word character.
-    return re.findall(r"\w+", text.lower())
+    return _WORD.findall(text.lower())
 
 
 def _shingles(words: list[str]) -> set[int]:
@@ -156,7 +160,8 @@ def _lead(article: Article) -> list[str]:
     text = article.text
     if article.title and text.startswith(article.title):
         text = text[len(article.title) :]
-    return _words(text)[:LEAD_WORDS]
+    # The words of `_words(text)[:LEAD_WORDS]`, without reading the rest of the text.
+    return [word.group() for word in itertools.islice(_WORD.finditer(text.lower()), LEAD_WORDS)]
 
 
 @without_cycle_collection
@@ -401,7 +406,9 @@ def merge_findings(
     # Each claim meets the later claims of its blocks once per test (a pair an event block
     # turned down may still be a near-copy, and the other way round). Pairs already joined
     # through others are not tried again: that does not change the sets joined in the end.
-    for a in range(len(claims)):
+    # Most claims are in no block with another: they are passed over without a look.
+    near_copy_met, event_met = _in_useful_blocks(near_copy_blocks), _in_useful_blocks(event_blocks)
+    for a in sorted(near_copy_met | event_met):
         for b in _later_members(a, near_copy_keys[a], near_copy_blocks):
             if (
                 sets.find(a) != sets.find(b)
@@ -428,6 +435,16 @@ def merge_findings(
     findings = [_finding(members, articles, groups) for members in clusters.values()]
     findings.sort(key=timeline_key)
     return findings
+
+
+def _in_useful_blocks(blocks: dict[int, list[int]]) -> set[int]:
+    """The claims in a block of more than one claim that is not too big to say anything."""
+    return {
+        position
+        for block in blocks.values()
+        if 1 < len(block) <= MAX_BLOCK_SIZE
+        for position in block[:-1]  # the last of a block has no later claim in it
+    }
 
 
 def _later_members(position: int, keys: list[int], blocks: dict[int, list[int]]) -> set[int]:
@@ -507,20 +524,38 @@ def _single_claim_finding(claim: Claim, article: Article) -> Finding:
     """`_finding` of one claim, the commonest finding, without its sorting and counting.
     Built without validation (a tenth of aggregation's time at 100,000 claims): every
     value is a validated claim's or article's own."""
-    return Finding.model_construct(
-        finding_id=finding_id([claim.claim_id]),
-        statement=claim.statement,
-        claims=[claim],
-        claim_type=claim.claim_type,
-        attribution=claim.attribution,
-        speaker=claim.speaker,
-        actors=list(dict.fromkeys(claim.actors)),
-        event_date=claim.event_date,
-        event_date_source=claim.event_date_source if claim.event_date else None,
-        published=article.published,
-        independent_sources=1,
-        salience=claim.salience,
+    return _constructed(
+        Finding,
+        {
+            "finding_id": finding_id([claim.claim_id]),
+            "statement": claim.statement,
+            "claims": [claim],
+            "claim_type": claim.claim_type,
+            "attribution": claim.attribution,
+            "speaker": claim.speaker,
+            "actors": list(dict.fromkeys(claim.actors)),
+            "event_date": claim.event_date,
+            "event_date_source": claim.event_date_source if claim.event_date else None,
+            "published": article.published,
+            "independent_sources": 1,
+            "salience": claim.salience,
+        },
     )
+
+
+Constructed = TypeVar("Constructed", bound=BaseModel)
+
+
+def _constructed(model: type[Constructed], values: dict[str, Any]) -> Constructed:
+    """`model.model_construct(**values)` for values that give every field of a model with
+    no aliases, private attributes or post-init: the attributes it sets, without its loop
+    over the fields (5 µs a finding; 85,000 single-claim findings at 100,000 claims)."""
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
 
 
 def merge_same(
