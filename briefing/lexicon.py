@@ -116,6 +116,9 @@ def _added_alternation(spellings: tuple[str, ...]) -> re.Pattern[str]:
     return _alternation(spellings)
 
 
+# Texts whose known actors one lexicon remembers (see Lexicon.known_actors).
+KNOWN_ACTORS_MEMO_SIZE = 4096
+
 # Compiled once per lexicon file set, whatever entities a text adds (see with_entities).
 _ENTITY_FREE_PATTERNS = (
     "_all_outlets",
@@ -220,6 +223,21 @@ class Lexicon:
 
     def known_actors(self, text: str) -> list[str]:
         """Canonical names of entities mentioned in the text, in order of first mention."""
+        # The rules ask this of one sentence several times (its speaker, its actors, its
+        # words): each lexicon remembers its last answers (a text's own lexicon lives for
+        # that text; the root one is bounded).
+        memo = self._known_actors_memo
+        if text not in memo:
+            if len(memo) >= KNOWN_ACTORS_MEMO_SIZE:
+                memo.clear()
+            memo[text] = self._find_known_actors(text)
+        return list(memo[text])
+
+    @cached_property
+    def _known_actors_memo(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def _find_known_actors(self, text: str) -> tuple[str, ...]:
         # "The Washington Post" is an outlet, not the United States: blank outlets out first.
         masked = self._outlet_regex.sub(lambda m: " " * len(m.group(0)), text)
         found: dict[str, None] = {}
@@ -228,7 +246,7 @@ class Lexicon:
             if self._inside_another_name(masked, match, name):
                 continue
             found.setdefault(name, None)
-        return list(found)
+        return tuple(found)
 
     def _inside_another_name(self, text: str, match: re.Match[str], name: str) -> bool:
         """A person's surname alone ("Vell") inside a longer proper name ("River Vell",

@@ -325,3 +325,21 @@ def test_find_people_judges_each_lexicon_apart(tmp_path: Path) -> None:
     assert [p.name for p in find_people(text, plain)] == ["Ana Vell"]
     assert find_people(text, with_river) == []
     assert [p.name for p in find_people(text, plain)] == ["Ana Vell"]
+
+
+def test_known_actors_are_remembered_per_lexicon_and_handed_out_as_fresh_lists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from briefing import lexicon as module
+    from briefing.lexicon import Entity, active
+
+    extended = active().with_entities([Entity(name="Jane Roe", kind="person")])
+    text = "Jane Roe met officials from France and Germany."
+    first = extended.known_actors(text)
+    first.insert(0, "someone a caller added")  # callers may change what they are given
+    assert extended.known_actors(text) == ["Jane Roe", "France", "Germany"]
+    assert active().known_actors(text) == ["France", "Germany"]  # each lexicon its own
+    monkeypatch.setattr(module, "KNOWN_ACTORS_MEMO_SIZE", 3)
+    for number in range(10):
+        extended.known_actors(f"France, {number}.")
+    assert len(extended._known_actors_memo) <= 3
