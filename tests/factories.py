@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
+
+import pytest
 
 from briefing.corpus import clean_text
 from briefing.schemas import Article, Claim, Evidence, Finding, Segment
@@ -72,3 +75,43 @@ def make_finding(
         independent_sources=1,
         salience=1.0,
     )
+
+
+def tool_call_completion(name: str, arguments: str, model: str = "m") -> dict[str, Any]:
+    """A chat completion's JSON whose one tool call is `name` with `arguments` (JSON text)."""
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call-1",
+                            "type": "function",
+                            "function": {"name": name, "arguments": arguments},
+                        }
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def count_pools(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[object]:
+    """The process pools `module` starts from now on (its ProcessPoolExecutor, counted)."""
+    pools: list[object] = []
+
+    class CountedPool(module.ProcessPoolExecutor):  # type: ignore[misc, name-defined]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(module, "ProcessPoolExecutor", CountedPool)
+    return pools

@@ -17,6 +17,7 @@ from briefing.errors import BudgetExceeded, ConfigurationError, LLMCallFailed, L
 from briefing.store import Store
 from briefing.testing import FakeBackend
 from tests.conftest import CASSETTES, LLMEndpoint
+from tests.factories import count_pools
 
 SINCE = dt.date(2025, 2, 1)
 
@@ -214,14 +215,7 @@ def test_articles_prepared_in_worker_processes_give_the_same_brief_and_requests(
     server, state = serve(0)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-workers")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
-    pools = []
-
-    class CountedPool(backend.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            pools.append(self)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(backend, "ProcessPoolExecutor", CountedPool)
+    pools = count_pools(monkeypatch, backend)
     try:
         inline = generate(
             SINCE, corpus=seeds_copy, out=tmp_path / "inline", settings=Settings(backend="llm")

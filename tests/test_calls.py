@@ -25,6 +25,7 @@ from briefing.llm.calls import (
 )
 from briefing.llm.client import CallScope, LLMClient, LLMSettings
 from briefing.llm.extract import ClaimExtraction
+from tests.factories import tool_call_completion
 
 
 class Answer(BaseModel):
@@ -84,31 +85,7 @@ class Noted(BaseModel):
 
 
 def _completion(name: str, arguments: dict[str, Any]) -> ChatCompletion:
-    return ChatCompletion.model_validate(
-        {
-            "id": "c",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "tool_calls",
-                    "message": {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "id": "t",
-                                "type": "function",
-                                "function": {"name": name, "arguments": json.dumps(arguments)},
-                            }
-                        ],
-                    },
-                }
-            ],
-        }
-    )
+    return ChatCompletion.model_validate(tool_call_completion(name, json.dumps(arguments)))
 
 
 class CannedClient(LLMClient):

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from briefing.llm.calls import StructuredCalls
 from briefing.llm.client import CallScope, LLMClient, LLMSettings
+from tests.factories import tool_call_completion
 
 KEY = "sk-test-not-a-real-key"
 
@@ -26,35 +27,19 @@ class Word(BaseModel):
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
     tool = request["tools"][0]["function"]["name"]
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "served-model",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [
-                        {
-                            "id": "call-1",
-                            "type": "function",
-                            "function": {"name": tool, "arguments": '{"word": "harbour"}'},
-                        }
-                    ],
-                },
-            }
-        ],
-        "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17},
-    }
+    answer = tool_call_completion(tool, '{"word": "harbour"}', model="served-model")
+    answer["usage"] = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
+    return answer
 
 
-def _sdk(sent: list[httpx2.Request]) -> openai.AsyncOpenAI:
+def _sdk(sent: list[httpx2.Request], release: asyncio.Event | None = None) -> openai.AsyncOpenAI:
+    """An SDK client whose every request is kept in `sent` and answered by `_answer`
+    (once `release` is set, when given)."""
+
     async def handle(request: httpx2.Request) -> httpx2.Response:
         sent.append(request)
+        if release is not None:
+            await release.wait()
         return httpx2.Response(200, json=_answer(json.loads(request.content)))
 
     return openai.AsyncOpenAI(
@@ -130,25 +115,11 @@ def test_calls_in_flight_are_spread_over_sdk_clients_of_a_bounded_pool_each(
         LLMSettings(model="m", base_url="http://127.0.0.1:9/v1", concurrency=concurrency)
     )
     assert len(client._clients) == 3
-    arrived: list[int] = []
     release = asyncio.Event()
-
-    def sdk(number: int) -> openai.AsyncOpenAI:
-        async def handle(request: httpx2.Request) -> httpx2.Response:
-            arrived.append(number)
-            await release.wait()
-            return httpx2.Response(200, json=_answer(json.loads(request.content)))
-
-        return openai.AsyncOpenAI(
-            api_key=KEY,
-            base_url="http://127.0.0.1:9/v1",
-            max_retries=0,
-            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handle)),
-        )
-
+    sent_to: list[list[httpx2.Request]] = [[] for _ in client._clients]
     for number, old in enumerate(client._clients):
         asyncio.run(old.close())
-        client._clients[number] = sdk(number)
+        client._clients[number] = _sdk(sent_to[number], release)
     request = {
         "model": "m",
         "messages": [{"role": "user", "content": "x"}],
@@ -157,7 +128,7 @@ def test_calls_in_flight_are_spread_over_sdk_clients_of_a_bounded_pool_each(
 
     async def all_at_once() -> list[Any]:
         calls = [asyncio.create_task(client.complete(**request)) for _ in range(concurrency)]
-        while len(arrived) < concurrency:
+        while sum(map(len, sent_to)) < concurrency:
             await asyncio.sleep(0.01)
         release.set()
         answers = await asyncio.gather(*calls)
@@ -166,4 +137,4 @@ def test_calls_in_flight_are_spread_over_sdk_clients_of_a_bounded_pool_each(
 
     answers = asyncio.run(all_at_once())
     assert len(answers) == concurrency and client.usage.calls == concurrency
-    assert sorted(arrived.count(number) for number in range(3)) == [per_client] * 3
+    assert [len(sent) for sent in sent_to] == [per_client] * 3

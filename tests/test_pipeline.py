@@ -13,6 +13,7 @@ from briefing import generate
 from briefing.corpus import load_corpus
 from briefing.errors import ConfigurationError, CorpusError
 from briefing.store import Store
+from tests.factories import count_pools
 
 SINCE = dt.date(2025, 2, 1)
 
@@ -255,14 +256,7 @@ def test_articles_read_in_worker_processes_give_the_same_brief(
     inline = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "inline")
     monkeypatch.setenv("BRIEFING_HOME", str(tmp_path / "other-home"))
     monkeypatch.setattr(backend, "POOL_AFTER_ARTICLES", 1)  # all but the first in workers
-    pools = []
-
-    class CountedPool(backend.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            pools.append(self)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(backend, "ProcessPoolExecutor", CountedPool)
+    pools = count_pools(monkeypatch, backend)
     pooled = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "pooled")
     assert len(pools) == 1 and pooled.stats.extracted == 5 and pooled.stats.cached == 0
     assert pooled.brief == inline.brief
