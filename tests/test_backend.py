@@ -208,14 +208,14 @@ def test_articles_prepared_in_worker_processes_give_the_same_brief_and_requests(
 ) -> None:
     """At high concurrency an article's sentences and people are found in a worker process;
     the calls sent and the brief are those of a run that finds them on the event loop."""
-    from briefing import generate
+    from briefing import generate, workers
     from briefing.llm import backend
     from tests.fixture_server import serve
 
     server, state = serve(0)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-workers")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
-    pools = count_pools(monkeypatch, backend)
+    pools = count_pools(monkeypatch, workers)
     try:
         inline = generate(
             SINCE, corpus=seeds_copy, out=tmp_path / "inline", settings=Settings(backend="llm")

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -242,3 +243,60 @@ def test_ctrl_c_in_a_terminal_stops_the_worker_processes_without_a_traceback(
     )
     assert process.returncode == 130, stderr
     assert len(stderr.splitlines()) == 1 and INTERRUPTED_RE.match(stderr.strip()), stderr
+
+
+def test_a_stop_signal_while_workers_are_forked_is_raised_once_they_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signal raised inside fork's callbacks would be swallowed and the run go on: the
+    pool starts with the stopping signals held, and they are raised right after."""
+    from briefing import workers
+
+    events: list[str] = []
+
+    class SignalledWhileForking(workers.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            events.append("forking")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", SignalledWhileForking)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: events.append("signal"))
+    try:
+        pool = workers.start_pool(1)
+        events.append("started")
+        try:
+            assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+        finally:
+            pool.shutdown()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert events == ["forking", "signal", "started"]
+
+
+def test_a_stop_while_the_pool_starts_stops_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raised as the held signals are let through, the stop leaves no worker behind."""
+    from briefing import workers
+
+    started: list[Any] = []
+
+    class Kept(workers.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(self)
+            super().__init__(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    class Stopped(Exception):
+        pass
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Stopped
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Kept)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(Stopped):
+            workers.start_pool(1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert len(started) == 1 and started[0]._shutdown_thread

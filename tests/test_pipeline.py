@@ -251,12 +251,13 @@ def test_articles_read_in_worker_processes_give_the_same_brief(
 ) -> None:
     """A big corpus is read by worker processes (with the run's lexicon); what they read
     is what the run would read itself."""
+    from briefing import workers
     from briefing.offline import backend
 
     inline = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "inline")
     monkeypatch.setenv("BRIEFING_HOME", str(tmp_path / "other-home"))
     monkeypatch.setattr(backend, "POOL_AFTER_ARTICLES", 1)  # all but the first in workers
-    pools = count_pools(monkeypatch, backend)
+    pools = count_pools(monkeypatch, workers)
     pooled = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "pooled")
     assert len(pools) == 1 and pooled.stats.extracted == 5 and pooled.stats.cached == 0
     assert pooled.brief == inline.brief

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 
-from briefing import config, lexicon, workers
+from briefing import config, workers
 from briefing.aggregate import SyndicationGroups, merge_same
 from briefing.assemble import (
     ESTIMATES_AND_UPDATES,
@@ -187,11 +186,7 @@ class LLMBackend:
             return await self.extractor.extract(article)
         if self._workers is None:
             # The workers read with this run's lexicon (set by lexicon.use in the pipeline).
-            self._workers = ProcessPoolExecutor(
-                max(1, os.cpu_count() or 1),
-                initializer=workers.initialize,
-                initargs=(lexicon.active(),),
-            )
+            self._workers = workers.start_pool()
         loop = asyncio.get_running_loop()
         prepared = await loop.run_in_executor(
             self._workers, prepare_article, article, self.extractor.max_part_chars

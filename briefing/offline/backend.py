@@ -51,9 +51,7 @@ class OfflineBackend:
             return self._extractor.extract(article)
         if self._pool is None:
             # The workers read with this run's lexicon (set by lexicon.use in the pipeline).
-            self._pool = ProcessPoolExecutor(
-                self.concurrency, initializer=workers.initialize, initargs=(lexicon.active(),)
-            )
+            self._pool = workers.start_pool(self.concurrency)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, _extract_in_worker, article)
 
