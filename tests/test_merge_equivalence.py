@@ -434,3 +434,35 @@ def test_undated_accounts_meet_by_a_figure_in_digits_or_words(figure: str) -> No
     assert len(expected) == 1
     found = merge_findings(claims, articles, groups)
     assert [f.model_dump() for f in found] == [f.model_dump() for f in expected]
+
+
+def test_a_finding_of_one_claim_is_what_pydantic_would_construct() -> None:
+    claims, articles, _ = random_corpus(1, articles_wanted=10)
+    for claim in claims:
+        article = articles[claim.article_id]
+        fast = aggregate._single_claim_finding(claim, article)
+        slow = Finding.model_construct(**{**fast.model_dump(), "claims": [claim]})
+        assert list(fast.__dict__.items()) == list(slow.__dict__.items())
+        assert fast.model_fields_set == slow.model_fields_set
+        assert fast.__pydantic_extra__ == slow.__pydantic_extra__
+        assert fast.__pydantic_private__ == slow.__pydantic_private__
+        assert Finding.model_validate(fast.model_dump()) == fast
+
+
+def test_content_words_are_the_long_words_less_stopwords_in_ascii_or_not() -> None:
+    rng = random.Random(11)
+    alphabets = [
+        "".join(chr(c) for c in range(128)),  # every ASCII character, controls included
+        "abcdefgh_9 .,'-\t\n",
+        "ab_9\u00e9\u0130 .,'-\u2019\u2014\u00a0\u0307",
+    ]
+    stopwords = sorted(_STOPWORDS)
+    for _ in range(4000):
+        alphabet = rng.choice(alphabets)
+        pieces = [
+            rng.choice(stopwords) if rng.random() < 0.2 else rng.choice(alphabet)
+            for _ in range(rng.randint(0, 40))
+        ]
+        text = "".join(pieces).lower()
+        plain = {w for w in re.findall(r"\w+", text) if len(w) > 2 and w not in _STOPWORDS}
+        assert aggregate._content_words(text) == plain, repr(text)
