@@ -466,3 +466,22 @@ def test_content_words_are_the_long_words_less_stopwords_in_ascii_or_not() -> No
         text = "".join(pieces).lower()
         plain = {w for w in re.findall(r"\w+", text) if len(w) > 2 and w not in _STOPWORDS}
         assert aggregate._content_words(text) == plain, repr(text)
+
+
+def test_words_and_a_lead_are_the_runs_of_word_characters_ascii_or_not() -> None:
+    rng = random.Random(12)
+    alphabets = [
+        "".join(chr(c) for c in range(128)),
+        "aB_9 .,'-\t\n",
+        "aB_9\u00e9\u0130\u212a .,'-\u2019\u2014\u00a0\u0307",
+    ]
+    for _ in range(3000):
+        alphabet = rng.choice(alphabets)
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300)))
+        plain = re.findall(r"\w+", text.lower())
+        assert aggregate._words(text) == plain, repr(text)
+        title = text[: rng.randint(0, 20)] if rng.random() < 0.5 else None
+        article = make_article(text or ".", clean=False, title=title)
+        after_title = article.text[len(title) :] if title else article.text
+        lead = re.findall(r"\w+", after_title.lower())[: aggregate.LEAD_WORDS]
+        assert aggregate._lead(article) == lead, repr(text)
