@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 import pytest
 
 from briefing.aggregate import (
-    MAX_BLOCK_SIZE,
-    _in_useful_blocks,
-    _later_members,
     _single_claim_finding,
     group_syndicated,
     merge_findings,
@@ -332,25 +328,3 @@ def test_a_single_claim_finding_is_the_finding_validation_would_build() -> None:
     assert built.model_fields_set == set(Finding.model_fields)
     assert (built.model_extra, built.__pydantic_private__) == (None, None)
     assert built.claims == [claim] and built.published == dt.date(2025, 3, 6)
-
-
-def test_each_claim_meets_exactly_the_later_claims_of_its_useful_blocks() -> None:
-    rng = random.Random(7)
-    for _ in range(200):
-        blocks: dict[int, list[int]] = {}
-        keys_of: dict[int, list[int]] = {}
-        for key in range(rng.randrange(1, 12)):
-            size = rng.choice([1, 2, 3, MAX_BLOCK_SIZE, MAX_BLOCK_SIZE + 1])
-            blocks[key] = sorted(rng.sample(range(MAX_BLOCK_SIZE * 3), size))
-            for position in blocks[key]:
-                keys_of.setdefault(position, []).append(key)
-        expected: dict[int, set[int]] = {}
-        for block in blocks.values():
-            if 1 < len(block) <= MAX_BLOCK_SIZE:
-                for a in block:
-                    for b in block:
-                        if b > a:
-                            expected.setdefault(a, set()).add(b)
-        met = _in_useful_blocks(blocks)
-        assert met == set(expected)
-        assert {a: _later_members(a, keys_of[a], blocks) for a in met} == expected
