@@ -653,21 +653,21 @@ class _EventBlocks:
         """The claims after `position` in its blocks that it may tell one event with."""
         members: set[int] = set()
         for key in self.keys_of[position]:
-            lists: list[list[int]] = [self.members.get(key, [])]
-            if key % BUCKETS == 0 and key in self.dated:  # an UNDATED block
-                by_bucket = self.dated[key]
-                if day is None:
-                    lists.extend(by_bucket.values())
-                else:
-                    lists.extend(
-                        by_bucket.get(bucket, [])
-                        for bucket in range(
-                            (day - SAME_EVENT_DAYS) // DAY_BUCKET,
-                            (day + SAME_EVENT_DAYS) // DAY_BUCKET + 1,
-                        )
-                    )
-            for block in lists:
+            block = self.members.get(key)
+            if block:
                 # Lists hold claims in order: the later ones start after `position`.
+                members.update(block[bisect_right(block, position) :])
+            by_bucket = self.dated.get(key) if key % BUCKETS == 0 else None  # UNDATED
+            if not by_bucket:
+                continue
+            if day is None:
+                buckets: Iterable[list[int]] = by_bucket.values()
+            else:
+                around = range(
+                    (day - SAME_EVENT_DAYS) // DAY_BUCKET, (day + SAME_EVENT_DAYS) // DAY_BUCKET + 1
+                )
+                buckets = [by_bucket[bucket] for bucket in around if bucket in by_bucket]
+            for block in buckets:
                 members.update(block[bisect_right(block, position) :])
         return members
 
