@@ -273,14 +273,10 @@ _NEGATED_PARTICIPLE = re.compile(
 def polarity(statement: str) -> tuple[int, frozenset[str]]:
     """What a statement negates: the participles it denies, however written, and how many
     other negations it holds. Two accounts of one event agree on this."""
-    denied = {
-        (match.group(1) or match.group(2)).lower()
-        for match in _NEGATED_PARTICIPLE.finditer(statement)
-    }
-    plain = negations_in(statement) - sum(
-        1 for match in _NEGATED_PARTICIPLE.finditer(statement) if match.group(1)
-    )
-    return plain, frozenset(denied)
+    matches = list(_NEGATED_PARTICIPLE.finditer(statement))
+    denied = frozenset((match.group(1) or match.group(2)).lower() for match in matches)
+    plain = negations_in(statement) - sum(1 for match in matches if match.group(1))
+    return plain, denied
 
 
 class StatementFacts(NamedTuple):

@@ -37,10 +37,9 @@ from briefing.aggregate import (
     group_syndicated,
     independent_origins,
     merge_findings,
-    polarity,
     timeline_key,
 )
-from briefing.grounding import _CHAR_MAP, NUMBER_WORDS, normalised_text, numbers_in
+from briefing.grounding import _CHAR_MAP, NUMBER_WORDS, negations_in, normalised_text, numbers_in
 from briefing.ids import finding_id
 from briefing.lexicon import active
 from briefing.relations import stance
@@ -48,6 +47,15 @@ from briefing.schemas import Article, Claim, Evidence, Finding
 from tests.factories import make_article
 
 # --- the definition: merge_findings before its shortcuts ---------------------------------
+
+
+def reference_polarity(statement: str) -> tuple[int, frozenset[str]]:
+    pattern = aggregate._NEGATED_PARTICIPLE
+    denied = {(match.group(1) or match.group(2)).lower() for match in pattern.finditer(statement)}
+    plain = negations_in(statement) - sum(
+        1 for match in pattern.finditer(statement) if match.group(1)
+    )
+    return plain, frozenset(denied)
 
 
 def plain_words(text: str) -> list[str]:
@@ -58,7 +66,9 @@ def reference_same_claim(a: str, b: str) -> bool:
     words_a, words_b = set(plain_words(a)) - _STOPWORDS, set(plain_words(b)) - _STOPWORDS
     if len(words_a ^ words_b) > max(2, len(words_a | words_b) // 8):
         return False
-    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or polarity(a) != polarity(b):
+    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or reference_polarity(
+        a
+    ) != reference_polarity(b):
         return False
     lexicon = active()
     if stance(a) != stance(b) or set(lexicon.known_actors(a)) != set(lexicon.known_actors(b)):
@@ -89,7 +99,7 @@ def reference_same_event(
             return False
     elif not (numbers[0] <= numbers[1] or numbers[1] <= numbers[0]):
         return False
-    if polarity(a.statement) != polarity(b.statement):
+    if reference_polarity(a.statement) != reference_polarity(b.statement):
         return False
     if stance(a.statement) != stance(b.statement):
         return False
@@ -485,3 +495,31 @@ def test_words_and_a_lead_are_the_runs_of_word_characters_ascii_or_not() -> None
         after_title = article.text[len(title) :] if title else article.text
         lead = re.findall(r"\w+", after_title.lower())[: aggregate.LEAD_WORDS]
         assert aggregate._lead(article) == lead, repr(text)
+
+
+def test_polarity_is_its_definition() -> None:
+    rng = random.Random(5)
+    pieces = [
+        "not",
+        "never",
+        "n't",
+        "been",
+        "be",
+        "yet",
+        "fully",
+        "uninsured",
+        "unvaccinated",
+        "united",
+        "insured",
+        "agreed",
+        "no",
+        "Not",
+        "NEVER",
+        "unlimited",
+        "x",
+        ",",
+        ".",
+    ]
+    for _ in range(3000):
+        statement = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert aggregate.polarity(statement) == reference_polarity(statement), statement
