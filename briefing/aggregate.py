@@ -418,6 +418,21 @@ def merge_findings(
     compared grow with the number of real near-duplicates, not with the corpus squared.
     A fast order-sensitive ratio screens each pair before the full `same_claim` test.
     """
+    # The blocks and what was read to compare claims are let go before the findings are
+    # built: at a million claims they hold gigabytes.
+    sets = _same_claim_sets(claims, articles)
+    clusters: dict[int, list[Claim]] = defaultdict(list)
+    for position, claim in enumerate(claims):
+        clusters[sets.find(position)].append(claim)
+    del sets
+    findings = [_finding(members, articles, groups) for members in clusters.values()]
+    findings.sort(key=timeline_key)
+    return findings
+
+
+def _same_claim_sets(claims: list[Claim], articles: dict[str, Article]) -> UnionFind:
+    """The claims (by position) joined as the same claim or the same event: see
+    merge_findings, same_claim and same_event."""
     statements = [c.statement for c in claims]
     words, shared_from, vocabulary, with_figures = _ranked_content_words(statements)
     when = [c.event_date or articles[c.article_id].published for c in claims]
@@ -454,6 +469,7 @@ def merge_findings(
         event_keys.append([r * BUCKETS + bucket - UNDATED for bucket in buckets for r in shared])
     near_copy_blocks, near_copy_keys = _blocks(near_copy_keys)
     event_blocks = _EventBlocks(event_keys, words, days)
+    del event_keys
     # Texts as the ratio compares them, of the claims that have near-copy candidates.
     texts = [
         normalised_text(statement).lower() if keys else ""
@@ -522,12 +538,7 @@ def merge_findings(
                     )
                 ):
                     sets.union(a, b)
-    clusters: dict[int, list[Claim]] = defaultdict(list)
-    for position, claim in enumerate(claims):
-        clusters[sets.find(position)].append(claim)
-    findings = [_finding(members, articles, groups) for members in clusters.values()]
-    findings.sort(key=timeline_key)
-    return findings
+    return sets
 
 
 def _ranked_content_words(
