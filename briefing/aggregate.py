@@ -186,8 +186,10 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
     shingles = [_shingles(_words(article.text)) for article in articles]
     leads = [_shingles(_lead(article)) for article in articles]
     # A sample of the shingles is enough to find candidates; containment is then exact.
+    # One in four: h % 4 == 0, that is h & 3 == 0, tested at C speed.
     keys = [
-        {h for h in text if h % 4 == 0} | lead for text, lead in zip(shingles, leads, strict=True)
+        set(itertools.filterfalse(_ONE_IN_FOUR.__and__, text)) | lead
+        for text, lead in zip(shingles, leads, strict=True)
     ]
     frequency = Counter(itertools.chain.from_iterable(keys))
     index: dict[int, list[int]] = defaultdict(list)
@@ -223,6 +225,9 @@ def group_syndicated(articles: list[Article]) -> SyndicationGroups:
         root = sets.find(position)
         group_of[article.article_id] = roots.setdefault(root, len(roots) + 1)
     return SyndicationGroups(group_of, _origins(articles, group_of))
+
+
+_ONE_IN_FOUR = 3  # the mask of a hash's last two bits
 
 
 def _containment(a: set[int], b: set[int]) -> float:
