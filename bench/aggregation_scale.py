@@ -1,6 +1,6 @@
 """Scale of aggregation: group_syndicated + merge_findings at 1k, 10k and 100k claims.
 
-    /tmp/venv/bin/python bench/aggregation_scale.py [--sizes 1000,10000,100000]
+    .venv/bin/python bench/aggregation_scale.py [--sizes 1000,10000,100000]
 
 Each size runs in its own child process (so peak RSS belongs to that size alone).
 Synthetic data, fixed seed:
