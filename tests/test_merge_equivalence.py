@@ -37,10 +37,9 @@ from briefing.aggregate import (
     group_syndicated,
     independent_origins,
     merge_findings,
-    polarity,
     timeline_key,
 )
-from briefing.grounding import _CHAR_MAP, NUMBER_WORDS, normalised_text, numbers_in
+from briefing.grounding import _CHAR_MAP, NUMBER_WORDS, negations_in, normalised_text, numbers_in
 from briefing.ids import finding_id
 from briefing.lexicon import active
 from briefing.relations import stance
@@ -48,6 +47,15 @@ from briefing.schemas import Article, Claim, Evidence, Finding
 from tests.factories import make_article
 
 # --- the definition: merge_findings before its shortcuts ---------------------------------
+
+
+def reference_polarity(statement: str) -> tuple[int, frozenset[str]]:
+    pattern = aggregate._NEGATED_PARTICIPLE
+    denied = {(match.group(1) or match.group(2)).lower() for match in pattern.finditer(statement)}
+    plain = negations_in(statement) - sum(
+        1 for match in pattern.finditer(statement) if match.group(1)
+    )
+    return plain, frozenset(denied)
 
 
 def plain_words(text: str) -> list[str]:
@@ -58,7 +66,9 @@ def reference_same_claim(a: str, b: str) -> bool:
     words_a, words_b = set(plain_words(a)) - _STOPWORDS, set(plain_words(b)) - _STOPWORDS
     if len(words_a ^ words_b) > max(2, len(words_a | words_b) // 8):
         return False
-    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or polarity(a) != polarity(b):
+    if sorted(numbers_in(a)) != sorted(numbers_in(b)) or reference_polarity(
+        a
+    ) != reference_polarity(b):
         return False
     lexicon = active()
     if stance(a) != stance(b) or set(lexicon.known_actors(a)) != set(lexicon.known_actors(b)):
@@ -89,7 +99,7 @@ def reference_same_event(
             return False
     elif not (numbers[0] <= numbers[1] or numbers[1] <= numbers[0]):
         return False
-    if polarity(a.statement) != polarity(b.statement):
+    if reference_polarity(a.statement) != reference_polarity(b.statement):
         return False
     if stance(a.statement) != stance(b.statement):
         return False
@@ -485,3 +495,120 @@ def test_words_and_a_lead_are_the_runs_of_word_characters_ascii_or_not() -> None
         after_title = article.text[len(title) :] if title else article.text
         lead = re.findall(r"\w+", after_title.lower())[: aggregate.LEAD_WORDS]
         assert aggregate._lead(article) == lead, repr(text)
+
+
+def test_polarity_is_its_definition() -> None:
+    rng = random.Random(5)
+    pieces = [
+        "not",
+        "never",
+        "n't",
+        "been",
+        "be",
+        "yet",
+        "fully",
+        "uninsured",
+        "unvaccinated",
+        "united",
+        "insured",
+        "agreed",
+        "no",
+        "Not",
+        "NEVER",
+        "unlimited",
+        "x",
+        ",",
+        ".",
+    ]
+    for _ in range(3000):
+        statement = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert aggregate.polarity(statement) == reference_polarity(statement), statement
+
+
+# --- group_syndicated against its definition ------------------------------------------------
+
+
+def reference_group_syndicated(articles: list[Article]) -> SyndicationGroups:
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
+    def shingles(found: list[str]) -> set[int]:
+        runs = zip(*(found[offset:] for offset in range(aggregate.SHINGLE_WORDS)), strict=False)
+        return {hash(run) for run in runs} or {hash(tuple(found))}
+
+    def lead(article: Article) -> list[str]:
+        text = article.text
+        if article.title and text.startswith(article.title):
+            text = text[len(article.title) :]
+        return words(text)[: aggregate.LEAD_WORDS]
+
+    def containment(a: set[int], b: set[int]) -> float:
+        return len(a & b) / min(len(a), len(b))
+
+    texts = [shingles(words(article.text)) for article in articles]
+    leads = [shingles(lead(article)) for article in articles]
+    keys = [{h for h in text if h % 4 == 0} | own for text, own in zip(texts, leads, strict=True)]
+    frequency = Counter(h for article_keys in keys for h in article_keys)
+    index: dict[int, list[int]] = defaultdict(list)
+    indexed: list[list[int]] = []
+    for position, article_keys in enumerate(keys):
+        shared = sorted((frequency[h], h) for h in article_keys if frequency[h] > 1)
+        indexed.append([key for _, key in shared[: aggregate.RAREST_SHINGLES]])
+        for key in indexed[-1]:
+            index[key].append(position)
+    sets = UnionFind(len(articles))
+    for a, rarest in enumerate(indexed):
+        meetings: Counter[int] = Counter()
+        for key in rarest:
+            if len(index[key]) <= aggregate.MAX_BLOCK_SIZE:
+                meetings.update(index[key])
+        for b, shared_keys in meetings.items():
+            if b <= a or shared_keys < min(2, len(rarest), len(indexed[b])):
+                continue
+            if containment(texts[a], texts[b]) >= aggregate.SYNDICATION_MIN_CONTAINMENT or (
+                min(len(leads[a]), len(leads[b])) >= aggregate.LEAD_MIN_SHINGLES
+                and containment(leads[a], leads[b]) >= aggregate.SYNDICATION_MIN_CONTAINMENT
+            ):
+                sets.union(a, b)
+    roots: dict[int, int] = {}
+    group_of = {}
+    for position, article in enumerate(articles):
+        group_of[article.article_id] = roots.setdefault(sets.find(position), len(roots) + 1)
+    return SyndicationGroups(group_of, aggregate._origins(articles, group_of))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_group_syndicated_finds_what_its_definition_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    sentences = [random_statement(rng) for _ in range(60)]
+    articles = []
+    bodies: list[str] = []
+    for number in range(40):
+        pick = rng.random()
+        if pick < 0.1:  # a text of fewer words than a shingle, written one way or another
+            body = rng.choice(["Talks stalled.", "talks stalled!", "TALKS STALLED", "Port shut."])
+        elif bodies and pick < 0.25:  # a copy, with a line of its own
+            body = rng.choice(bodies) + " Share this story."
+        elif bodies and pick < 0.45:  # a version: the same lead, another ending
+            body = " ".join(rng.choice(bodies).split()[:45] + rng.sample(sentences, 3))
+        else:
+            body = " ".join(rng.sample(sentences, rng.randint(1, 12)))
+        bodies.append(body)
+        title = body[: rng.randint(5, 30)] if rng.random() < 0.3 else None
+        articles.append(
+            make_article(f"{body}", path=f"c/{number:03d}.txt", clean=False, title=title)
+        )
+    articles = list({a.article_id: a for a in articles}.values())
+    expected = reference_group_syndicated(articles)
+    assert group_syndicated(articles) == expected
+    assert len(set(expected.group_of.values())) < len(articles)
+
+
+def test_texts_shorter_than_a_shingle_are_copies_by_their_words() -> None:
+    articles = [
+        make_article(text, path=f"c/{number}.txt", clean=False)
+        for number, text in enumerate(["Talks stalled.", "talks stalled!", "Port shut, x y z."])
+    ]
+    groups = group_syndicated(articles)
+    assert groups == reference_group_syndicated(articles)
+    assert groups.group_of[articles[0].article_id] == groups.group_of[articles[1].article_id]
