@@ -60,11 +60,17 @@ from briefing.schemas import (
 )
 from briefing.store import RejectedQuote, Review, Store, cache_key
 
-# Progress events: ("total", n) once, then ("cached" | "extracted" | "failed", 1) per
-# article and ("reasked", n) when answers were sent back to the model.
+# Progress events: ("total", n) once, then ("cached" | "failed", 1) per article,
+# ("extracted", n) for the n articles whose extractions were just saved together, and
+# ("reasked", n) when answers were sent back to the model.
 Progress = Callable[[str, int], None]
 UndatedPolicy = str  # "include" or "exclude"
 UNDATED_POLICIES = ("include", "exclude")
+# New extractions are saved together (a commit costs more than storing one offline
+# extraction): as soon as this many wait, or this long after the first of them finished.
+# A crash loses at most those; a stop or a failure saves them first.
+SAVE_EVERY_ARTICLES = 64
+SAVE_AFTER_SECONDS = 0.25
 
 
 @dataclass
@@ -134,16 +140,17 @@ async def extract_all(
 ) -> dict[str, ArticleExtraction]:
     """Extractions of every article that could be extracted, by article id.
 
-    The store answers for work done before; each new extraction is saved the moment it
-    finishes, so an interrupted or failing run keeps everything finished.
+    The store answers for work done before; new extractions are saved within a quarter of
+    a second of finishing, and at once when the run stops or fails, so an interrupted or
+    failing run keeps everything finished.
     """
     notify = progress or (lambda event, count: None)
     notify("total", len(articles))
     info = backend.info
     results: dict[str, ArticleExtraction] = {}
     pending = []
+    store.record_articles(articles)
     for article in articles:
-        store.record_article(article)
         # The backend's cache version names what an extraction depends on (for the LLM,
         # the requested model and the prompt); the model a server reports is known only
         # after a call, so it is not part of the key.
@@ -159,6 +166,7 @@ async def extract_all(
     # The first refusal that every call would meet alike (the key, the model, the mode):
     # the articles not yet sent are not sent.
     refused: list[LLMError] = []
+    unsaved: list[tuple[str, Article, ArticleExtraction]] = []
 
     async def extract_one(article: Article, key: str) -> None:
         async with limit:
@@ -177,15 +185,43 @@ async def extract_all(
                     refused.append(failure)
                 notify("failed", 1)
                 return
-        store.save_extraction(key, article, extraction)
-        results[article.article_id] = extraction
-        stats.extracted += 1
-        stats.reasks += extraction.reasks
-        notify("extracted", 1)
-        if extraction.reasks:
-            notify("reasked", extraction.reasks)
+        unsaved.append((key, article, extraction))
+        if len(unsaved) >= SAVE_EVERY_ARTICLES:
+            save_unsaved()
+        elif len(unsaved) == 1:
+            save_later.append(loop.call_later(SAVE_AFTER_SECONDS, save_unsaved))
 
-    await asyncio.gather(*(extract_one(article, key) for article, key in pending))
+    def save_unsaved() -> None:
+        while save_later:
+            save_later.pop().cancel()
+        if not unsaved:
+            return
+        finished = unsaved[:]
+        unsaved.clear()
+        try:
+            store.save_extractions(finished)
+        except KeyboardInterrupt:
+            # A stop (raised wherever the run is: cli._interruptible) that lands just after
+            # the commit must still count what the store now holds.
+            with contextlib.suppress(BriefingError):
+                if store.cached_extraction(finished[0][0]) is not None:
+                    notify("extracted", len(finished))
+            raise
+        notify("extracted", len(finished))
+        for _, done, extraction in finished:
+            results[done.article_id] = extraction
+            stats.extracted += 1
+            stats.reasks += extraction.reasks
+            if extraction.reasks:
+                notify("reasked", extraction.reasks)
+
+    loop = asyncio.get_running_loop()
+    save_later: list[asyncio.TimerHandle] = []
+    try:
+        await asyncio.gather(*(extract_one(article, key) for article, key in pending))
+    finally:
+        # Also when the run stops or fails: what was extracted is kept.
+        save_unsaved()
     stats.dropped_claims = sum(e.dropped for e in results.values())
     stats.empty = sorted(
         a.path for a in articles if a.article_id in results and not results[a.article_id].claims

@@ -167,17 +167,26 @@ def _promise(
     share a subject whatever they are about, while an accusation and the other party's
     denial share the matter and not the subject."""
     lexicon = parties.lexicon
+    # What a pair's order reads of each finding, read once: a finding is in many pairs.
+    stances = [stance(f.statement, lexicon) for f in findings]
+    stems = [topic_stems(f.statement, lexicon) for f in findings]
+    subjects = [_subject_parties(f.statement, parties) for f in findings]
+    speakers = [parties.party(f.speaker) if f.speaker else None for f in findings]
+    salience = [f.salience for f in findings]
 
     def promise(pair: tuple[int, int]) -> tuple[bool, int, bool, float, int, int]:
-        first, second = findings[pair[0]], findings[pair[1]]
-        opposite = stance(first.statement, lexicon) * stance(second.statement, lexicon) == -1
-        shared = share_subject(first, second, parties)
+        a, b = pair
+        opposite = stances[a] * stances[b] == -1
+        # share_subject, on what was read above.
+        same_speaker = speakers[a] is not None and speakers[a] == speakers[b]
+        shared = same_speaker or not subjects[a].isdisjoint(subjects[b])
         return (
             not (opposite and shared),
-            -topic_overlap(first, second, lexicon),
+            -len(stems[a] & stems[b]),
             not shared,
-            -(first.salience + second.salience),
-            *pair,
+            -(salience[a] + salience[b]),
+            a,
+            b,
         )
 
     return promise
@@ -217,6 +226,11 @@ def _stems(statement: str, lexicon: Lexicon) -> frozenset[str]:
     # Five-letter stems: "deployment" and "deployed", "offer" and "offering" meet.
     words = re.findall(r"[a-z]{4,}", statement.lower())
     return frozenset({w[:5] for w in words} - _COMMON_STEMS - _place_stems(lexicon))
+
+
+def topic_stems(statement: str, lexicon: Lexicon | None = None) -> frozenset[str]:
+    """The stems of a statement's matter (what `topic_overlap` counts in common)."""
+    return _stems(statement, lexicon or active())
 
 
 def topic_overlap(first: Finding, second: Finding, lexicon: Lexicon | None = None) -> int:

@@ -18,13 +18,14 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar, overload
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 
 from briefing.errors import StoreError
 from briefing.schemas import SCHEMA_VERSION, Article, ArticleExtraction, Claim
@@ -307,8 +308,13 @@ def _storable(text: str | None) -> str | None:
 
 
 def _storable_json(model: BaseModel) -> str:
-    """A model as JSON for the store; pydantic's own JSON fails on a lone surrogate."""
-    return _storable(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
+    """A model as JSON for the store."""
+    try:
+        return model.model_dump_json()
+    except PydanticSerializationError:
+        # pydantic's own JSON fails on a lone surrogate (rare: only a JSON record can
+        # carry one); Python's writes it, and _storable replaces it.
+        return _storable(json.dumps(model.model_dump(mode="json"), ensure_ascii=False))
 
 
 def _now() -> str:
@@ -373,6 +379,25 @@ def _guarded(
             raise StoreError(store_problem(self.path, error)) from error
 
     return guarded
+
+
+_RECORD_ARTICLE = """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(article_id) DO UPDATE SET path = excluded.path,
+      title = excluded.title, outlet = excluded.outlet,
+      published = excluded.published, date_source = excluded.date_source"""
+
+
+def _article_row(article: Article) -> tuple[str | None, ...]:
+    return (
+        article.article_id,
+        article.content_hash,
+        _storable(article.path),
+        _storable(article.title),
+        _storable(article.outlet),
+        article.published.isoformat() if article.published else None,
+        article.date_source,
+        _now(),
+    )
 
 
 class Store:
@@ -475,22 +500,13 @@ class Store:
     @_guarded
     def record_article(self, article: Article) -> None:
         """Record an article's metadata; a lone surrogate in it is stored as U+FFFD."""
-        self.db.execute(
-            """INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(article_id) DO UPDATE SET path = excluded.path,
-                 title = excluded.title, outlet = excluded.outlet,
-                 published = excluded.published, date_source = excluded.date_source""",
-            (
-                article.article_id,
-                article.content_hash,
-                _storable(article.path),
-                _storable(article.title),
-                _storable(article.outlet),
-                article.published.isoformat() if article.published else None,
-                article.date_source,
-                _now(),
-            ),
-        )
+        self.db.execute(_RECORD_ARTICLE, _article_row(article))
+
+    @_guarded
+    def record_articles(self, articles: Sequence[Article]) -> None:
+        """`record_article` for each, in one transaction (a commit each cost more)."""
+        with self.transaction() as db:
+            db.executemany(_RECORD_ARTICLE, [_article_row(a) for a in articles])
 
     @_guarded
     def cached_extraction(self, key: str) -> ArticleExtraction | None:
@@ -499,41 +515,47 @@ class Store:
         ).fetchone()
         return ArticleExtraction.model_validate_json(row[0]) if row else None
 
-    @_guarded
     def save_extraction(self, key: str, article: Article, extraction: ArticleExtraction) -> None:
         """Save one article's extraction and its claims atomically."""
+        self.save_extractions([(key, article, extraction)])
+
+    @_guarded
+    def save_extractions(self, finished: Sequence[tuple[str, Article, ArticleExtraction]]) -> None:
+        """Save articles' extractions (cache key, article, extraction) and their claims in
+        one transaction: a commit costs more than storing an offline extraction."""
         with self.transaction() as db:
-            db.execute("DELETE FROM extractions WHERE cache_key = ?", (key,))
-            db.execute(
-                "INSERT INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    article.article_id,
-                    article.content_hash,
-                    extraction.extractor,
-                    extraction.model,
-                    extraction.prompt_version,
-                    SCHEMA_VERSION,
-                    _storable_json(extraction),
-                    _now(),
-                ),
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
+            for key, article, extraction in finished:
+                db.execute("DELETE FROM extractions WHERE cache_key = ?", (key,))
+                db.execute(
+                    "INSERT INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         key,
-                        claim.claim_id,
-                        claim.article_id,
-                        _storable(claim.statement),
-                        _storable(e.quote),
-                        e.start,
-                        e.end,
-                    )
-                    for claim in extraction.claims
-                    for e in claim.evidence
-                ],
-            )
+                        article.article_id,
+                        article.content_hash,
+                        extraction.extractor,
+                        extraction.model,
+                        extraction.prompt_version,
+                        SCHEMA_VERSION,
+                        _storable_json(extraction),
+                        _now(),
+                    ),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            key,
+                            claim.claim_id,
+                            claim.article_id,
+                            _storable(claim.statement),
+                            _storable(e.quote),
+                            e.start,
+                            e.end,
+                        )
+                        for claim in extraction.claims
+                        for e in claim.evidence
+                    ],
+                )
 
     @_guarded
     def cached_result(self, key: str) -> str | None:

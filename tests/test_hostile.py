@@ -438,3 +438,25 @@ def test_a_brief_with_a_lone_surrogate_is_written_as_valid_utf8(
     brief = small_brief.model_copy(update={"sources": [source]})
     for path in write_brief(brief, tmp_path / "out", "brief", ["md", "json", "html"]):
         assert "x\ufffdy" in path.read_text(encoding="utf-8")
+
+
+def test_an_extraction_with_a_lone_surrogate_is_stored_with_a_replacement_character(
+    tmp_path: Path,
+) -> None:
+    """pydantic's JSON refuses a lone surrogate: the store falls back to Python's JSON."""
+    from briefing.offline.extract import OfflineExtractor
+    from briefing.store import cache_key
+
+    article = make_article("Officials said the talks would resume on Monday in Geneva.")
+    extraction = OfflineExtractor().extract(article)
+    assert extraction.claims
+    claim = extraction.claims[0].model_copy(update={"statement": "talks \ud800 resume"})
+    extraction = extraction.model_copy(update={"claims": [claim]})
+    key = cache_key(article, "offline", None, "v")
+    store = Store.open(tmp_path / "home")
+    try:
+        store.save_extraction(key, article, extraction)
+        stored = store.cached_extraction(key)
+    finally:
+        store.close()
+    assert stored is not None and stored.claims[0].statement == "talks \ufffd resume"

@@ -261,3 +261,104 @@ def test_articles_read_in_worker_processes_give_the_same_brief(
     pooled = generate(dt.date(2025, 2, 1), corpus=seeds_copy, out=tmp_path / "pooled")
     assert len(pools) == 1 and pooled.stats.extracted == 5 and pooled.stats.cached == 0
     assert pooled.brief == inline.brief
+
+
+def _stored_extractions(home: Path, articles: list) -> dict[str, object]:
+    """The extractions the store holds for `articles`, by path (offline, this lexicon)."""
+    from briefing import lexicon
+    from briefing.offline.backend import OfflineBackend
+    from briefing.store import cache_key
+
+    lexicon.use(lexicon.load_lexicon())
+    version = OfflineBackend().cache_version
+    store = Store.open(home)
+    try:
+        found = {
+            a.path: store.cached_extraction(cache_key(a, "offline", None, version))
+            for a in articles
+        }
+    finally:
+        store.close()
+    return {path: extraction for path, extraction in found.items() if extraction is not None}
+
+
+def test_extractions_that_finish_together_are_saved_together_each_under_its_key(
+    seeds_copy: Path, tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved in transactions of SAVE_EVERY_ARTICLES, the rest when extraction ends: every
+    article's stored extraction is the one the extractor gives it alone."""
+    from briefing import pipeline
+    from briefing.offline.extract import OfflineExtractor
+
+    monkeypatch.setattr(pipeline, "SAVE_EVERY_ARTICLES", 2)
+    monkeypatch.setattr(pipeline, "SAVE_AFTER_SECONDS", 600.0)  # never by the clock here
+    batches: list[int] = []
+    save = Store.save_extractions
+
+    def counted(self: Store, finished: list) -> None:
+        batches.append(len(finished))
+        save(self, finished)
+
+    monkeypatch.setattr(Store, "save_extractions", counted)
+    result = generate(SINCE, corpus=seeds_copy, out=tmp_path / "briefs")
+    assert batches == [2, 2, 1] and result.stats.extracted == 5
+    articles = load_corpus(seeds_copy).articles
+    stored = _stored_extractions(isolated_environment, articles)
+    assert stored == {a.path: OfflineExtractor().extract(a) for a in articles}
+
+
+def test_an_extraction_is_saved_soon_while_others_are_still_running(
+    seeds_copy: Path, tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock saves what finished: the last article is answered only once the store
+    holds the others, which it would never do if saves waited for the whole run."""
+    import asyncio
+
+    from briefing import pipeline
+    from briefing.offline.backend import OfflineBackend
+    from briefing.schemas import Article, ArticleExtraction
+
+    monkeypatch.setattr(pipeline, "SAVE_AFTER_SECONDS", 0.05)
+    articles = load_corpus(seeds_copy).articles
+    last = articles[-1].path
+
+    class LastWaitsForTheStore(OfflineBackend):
+        async def extract(self, article: Article) -> ArticleExtraction:
+            if article.path == last:
+                for _ in range(500):
+                    if len(_stored_extractions(isolated_environment, articles)) == 4:
+                        break
+                    await asyncio.sleep(0.01)
+                else:
+                    raise AssertionError("the finished extractions were not saved")
+            return await super().extract(article)
+
+    result = generate(
+        SINCE, corpus=seeds_copy, out=tmp_path / "briefs", backend=LastWaitsForTheStore()
+    )
+    assert result.stats.extracted == 5
+    assert len(_stored_extractions(isolated_environment, articles)) == 5
+
+
+def test_a_failing_run_keeps_the_extractions_that_finished(
+    seeds_copy: Path, tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug that stops the run does not lose what was extracted but not yet saved."""
+    from briefing import pipeline
+    from briefing.offline import backend
+
+    monkeypatch.setattr(pipeline, "SAVE_AFTER_SECONDS", 600.0)
+    articles = load_corpus(seeds_copy).articles
+    broken = articles[2].path
+    extract = backend.OfflineExtractor.extract
+
+    def failing(self: object, article: object) -> object:
+        if getattr(article, "path", None) == broken:
+            raise RuntimeError("a bug")
+        return extract(self, article)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backend.OfflineExtractor, "extract", failing)
+    with pytest.raises(RuntimeError, match="a bug"):
+        generate(SINCE, corpus=seeds_copy, out=tmp_path / "briefs")
+    stored = _stored_extractions(isolated_environment, articles)
+    assert set(stored) == {a.path for a in articles} - {broken}

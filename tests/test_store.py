@@ -213,3 +213,31 @@ def test_a_read_only_open_of_a_missing_store_is_a_store_error(tmp_path: Path) ->
     with pytest.raises(StoreError, match="no such file"):
         Store.open(tmp_path / "nowhere", read_only=True)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_articles_and_extractions_saved_together_are_as_saved_one_by_one(tmp_path: Path) -> None:
+    """record_articles and save_extractions write in one transaction what record_article
+    and save_extraction write one at a time: the same rows."""
+    articles = load_corpus(SEEDS).articles
+    finished = [
+        (cache_key(a, "offline", None, "v"), a, OfflineExtractor().extract(a)) for a in articles
+    ]
+    one_by_one, together = Store.open(tmp_path / "one"), Store.open(tmp_path / "together")
+    for article in articles:
+        one_by_one.record_article(article)
+    for key, article, extraction in finished:
+        one_by_one.save_extraction(key, article, extraction)
+    together.record_articles(articles)
+    together.save_extractions(finished)
+    for table in ("articles", "extractions", "claims"):
+        # The time of saving is the one column that may differ.
+        rows = [
+            sorted(
+                row[:-1] if table != "claims" else row
+                for row in store.db.execute(f"SELECT * FROM {table}")
+            )
+            for store in (one_by_one, together)
+        ]
+        assert rows[0] == rows[1] and rows[0], table
+    one_by_one.close()
+    together.close()

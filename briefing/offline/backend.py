@@ -22,6 +22,9 @@ from briefing.schemas import Article, ArticleExtraction, ExtractorInfo, Finding
 # worker process per core (a pool's start-up, about a tenth of a second, pays for itself
 # only on a big corpus; a brief of a few dozen pages never starts one).
 POOL_AFTER_ARTICLES = 200
+# Articles in hand per worker: with one each, a worker waited while the run stored its
+# last result and sent the next article.
+ARTICLES_PER_WORKER = 8
 
 
 class OfflineBackend:
@@ -39,11 +42,11 @@ class OfflineBackend:
         self.usage = Usage()
         self._extracted_here = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._workers = max(1, os.cpu_count() or 1)
 
     @property
     def concurrency(self) -> int:
-        # As many articles at once as there are workers (one at a time before they start).
-        return max(1, os.cpu_count() or 1)
+        return self._workers * ARTICLES_PER_WORKER
 
     async def extract(self, article: Article) -> ArticleExtraction:
         if self._extracted_here < POOL_AFTER_ARTICLES:
@@ -51,7 +54,7 @@ class OfflineBackend:
             return self._extractor.extract(article)
         if self._pool is None:
             # The workers read with this run's lexicon (set by lexicon.use in the pipeline).
-            self._pool = workers.start_pool(self.concurrency)
+            self._pool = workers.start_pool(self._workers)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, _extract_in_worker, article)
 

@@ -17,6 +17,7 @@ from briefing.relations import (
     speaks_for_one_side,
     stance,
     topic_overlap,
+    topic_stems,
 )
 from briefing.schemas import Finding
 
@@ -41,8 +42,13 @@ def relate_offline(
     lexicon = parties.lexicon
     relations = []
     used: dict[str, int] = defaultdict(int)
+    stems = {f.finding_id: topic_stems(f.statement, lexicon) for pair in pairs for f in pair}
+
+    def shared_topic(first: Finding, second: Finding) -> int:
+        return len(stems[first.finding_id] & stems[second.finding_id])
+
     for first, second in sorted(
-        pairs, key=lambda p: (-topic_overlap(p[0], p[1], lexicon), -(p[0].salience + p[1].salience))
+        pairs, key=lambda p: (-shared_topic(*p), -(p[0].salience + p[1].salience))
     ):
         if max(used[first.finding_id], used[second.finding_id]) >= MAX_CONFLICTS_PER_FINDING:
             continue
@@ -55,7 +61,7 @@ def relate_offline(
         }
         # Across articles, two statements must share their matter, not just a party; an
         # article that sets two speakers against each other has already matched them.
-        if not shared_article and topic_overlap(first, second, lexicon) < MIN_SHARED_TOPIC:
+        if not shared_article and shared_topic(first, second) < MIN_SHARED_TOPIC:
             continue
         opposite = stance(first.statement, lexicon) * stance(second.statement, lexicon) == -1
         if opposite and share_subject(first, second, parties):
