@@ -185,11 +185,21 @@ async def extract_all(
                     refused.append(failure)
                 notify("failed", 1)
                 return
+        if failed_saves:
+            raise failed_saves[0]
         unsaved.append((key, article, extraction))
         if len(unsaved) >= SAVE_EVERY_ARTICLES:
             save_unsaved()
         elif len(unsaved) == 1:
-            save_later.append(loop.call_later(SAVE_AFTER_SECONDS, save_unsaved))
+            save_later.append(loop.call_later(SAVE_AFTER_SECONDS, save_by_the_clock))
+
+    def save_by_the_clock() -> None:
+        try:
+            save_unsaved()
+        except Exception as error:
+            # Raised in the run (the next extraction to finish, or the end), not in the
+            # event loop's callback, where it would only be logged.
+            failed_saves.append(error)
 
     def save_unsaved() -> None:
         while save_later:
@@ -217,11 +227,14 @@ async def extract_all(
 
     loop = asyncio.get_running_loop()
     save_later: list[asyncio.TimerHandle] = []
+    failed_saves: list[Exception] = []
     try:
         await asyncio.gather(*(extract_one(article, key) for article, key in pending))
     finally:
         # Also when the run stops or fails: what was extracted is kept.
         save_unsaved()
+    if failed_saves:
+        raise failed_saves[0]
     stats.dropped_claims = sum(e.dropped for e in results.values())
     stats.empty = sorted(
         a.path for a in articles if a.article_id in results and not results[a.article_id].claims

@@ -362,3 +362,40 @@ def test_a_failing_run_keeps_the_extractions_that_finished(
         generate(SINCE, corpus=seeds_copy, out=tmp_path / "briefs")
     stored = _stored_extractions(isolated_environment, articles)
     assert set(stored) == {a.path for a in articles} - {broken}
+
+
+def test_a_store_that_fails_while_saving_stops_the_run_with_its_error(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save by the clock runs outside any article's task; its failure (a full disk)
+    is still the run's error, not a line in the event loop's log."""
+    import asyncio
+
+    from briefing import pipeline
+    from briefing.errors import StoreError
+    from briefing.offline.backend import OfflineBackend
+    from briefing.schemas import Article, ArticleExtraction
+
+    saves: list[int] = []
+    save = Store.save_extractions
+
+    def full_once(self: Store, finished: list) -> None:
+        saves.append(len(finished))
+        if len(saves) == 1:  # the clock's save of the first four; the last would go
+            raise StoreError("cannot write the store: the disk is full")
+        save(self, finished)
+
+    monkeypatch.setattr(Store, "save_extractions", full_once)
+    monkeypatch.setattr(pipeline, "SAVE_AFTER_SECONDS", 0.01)
+    last = load_corpus(seeds_copy).articles[-1].path
+
+    class LastIsSlow(OfflineBackend):
+        async def extract(self, article: Article) -> ArticleExtraction:
+            if article.path == last:
+                await asyncio.sleep(0.3)  # the others are saved by the clock meanwhile
+            return await super().extract(article)
+
+    with pytest.raises(StoreError, match="disk is full"):
+        generate(SINCE, corpus=seeds_copy, out=tmp_path / "briefs", backend=LastIsSlow())
+    assert saves[0] == 4
+    assert not (tmp_path / "briefs").exists()
